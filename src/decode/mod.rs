@@ -1,0 +1,604 @@
+//! The decoder: pickle bytes in, `(offset, opcode, instruction)` out.
+//!
+//! It knows the wire format and nothing about values: lengths are checked against the
+//! limits and against what the input holds before anything is allocated, text arguments
+//! are parsed exactly as CPython's C unpickler parses them, and FRAMEs are enforced as the
+//! protocol defines them (an opcode may not straddle the end of a frame, and a frame may
+//! not open inside another).
+
+mod input;
+pub(crate) mod text;
+
+use std::borrow::Cow;
+
+use num_bigint::BigInt;
+
+pub use self::input::{Input, IoInput, Line, SliceInput};
+pub use self::text::Int;
+use crate::error::{Error, Result};
+use crate::limits::{Limit, Limits};
+use crate::opcode::{ArgKind, Opcode};
+
+/// One decoded opcode with its argument. Text and binary spellings of the same thing decode
+/// to the same instruction (the [`Decoded::opcode`] tells which it was).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Instruction<'a> {
+    /// MARK
+    Mark,
+    /// STOP
+    Stop,
+    /// POP
+    Pop,
+    /// POP_MARK
+    PopMark,
+    /// DUP
+    Dup,
+    /// NONE
+    None,
+    /// NEWTRUE, NEWFALSE, and INT's `01`/`00`.
+    Bool(bool),
+    /// INT, BININT, BININT1, BININT2, LONG, LONG1, LONG4.
+    Int(Int),
+    /// FLOAT, BINFLOAT.
+    Float(f64),
+    /// UNICODE, BINUNICODE, SHORT_BINUNICODE, BINUNICODE8.
+    Unicode(Cow<'a, str>),
+    /// BINBYTES, SHORT_BINBYTES, BINBYTES8.
+    Bytes(Cow<'a, [u8]>),
+    /// BYTEARRAY8.
+    ByteArray(Cow<'a, [u8]>),
+    /// STRING (after escape decoding), BINSTRING, SHORT_BINSTRING: a Python 2 `str`,
+    /// decoded by the machine according to its encoding.
+    String(Cow<'a, [u8]>),
+    /// GLOBAL: module and name lines.
+    Global {
+        /// The module line.
+        module: Cow<'a, str>,
+        /// The name line.
+        name: Cow<'a, str>,
+    },
+    /// INST: module and name lines.
+    Inst {
+        /// The module line.
+        module: Cow<'a, str>,
+        /// The name line.
+        name: Cow<'a, str>,
+    },
+    /// STACK_GLOBAL
+    StackGlobal,
+    /// PERSID with its ASCII id line.
+    PersId(Cow<'a, str>),
+    /// BINPERSID
+    BinPersId,
+    /// REDUCE
+    Reduce,
+    /// BUILD
+    Build,
+    /// OBJ
+    Obj,
+    /// NEWOBJ
+    NewObj,
+    /// NEWOBJ_EX
+    NewObjEx,
+    /// EXT1, EXT2, EXT4 with the extension code.
+    Ext(i32),
+    /// APPEND
+    Append,
+    /// APPENDS
+    Appends,
+    /// LIST
+    List,
+    /// EMPTY_LIST
+    EmptyList,
+    /// DICT
+    Dict,
+    /// EMPTY_DICT
+    EmptyDict,
+    /// SETITEM
+    SetItem,
+    /// SETITEMS
+    SetItems,
+    /// TUPLE
+    Tuple,
+    /// EMPTY_TUPLE
+    EmptyTuple,
+    /// TUPLE1
+    Tuple1,
+    /// TUPLE2
+    Tuple2,
+    /// TUPLE3
+    Tuple3,
+    /// EMPTY_SET
+    EmptySet,
+    /// ADDITEMS
+    AddItems,
+    /// FROZENSET
+    FrozenSet,
+    /// GET, BINGET, LONG_BINGET with the memo index (GET's text may be negative).
+    Get(i64),
+    /// PUT, BINPUT, LONG_BINPUT with the memo index.
+    Put(i64),
+    /// MEMOIZE
+    Memoize,
+    /// PROTO with its version byte.
+    Proto(u8),
+    /// FRAME with the frame's declared length (already checked and entered by the decoder).
+    Frame(u64),
+    /// NEXT_BUFFER
+    NextBuffer,
+    /// READONLY_BUFFER
+    ReadonlyBuffer,
+}
+
+impl Instruction<'_> {
+    /// The same instruction owning its arguments.
+    pub fn into_owned(self) -> Instruction<'static> {
+        use Instruction as I;
+        fn own<T: ToOwned + ?Sized>(c: Cow<'_, T>) -> Cow<'static, T> {
+            Cow::Owned(c.into_owned())
+        }
+        match self {
+            I::Unicode(s) => I::Unicode(own(s)),
+            I::Bytes(b) => I::Bytes(own(b)),
+            I::ByteArray(b) => I::ByteArray(own(b)),
+            I::String(b) => I::String(own(b)),
+            I::Global { module, name } => I::Global {
+                module: own(module),
+                name: own(name),
+            },
+            I::Inst { module, name } => I::Inst {
+                module: own(module),
+                name: own(name),
+            },
+            I::PersId(s) => I::PersId(own(s)),
+            I::Mark => I::Mark,
+            I::Stop => I::Stop,
+            I::Pop => I::Pop,
+            I::PopMark => I::PopMark,
+            I::Dup => I::Dup,
+            I::None => I::None,
+            I::Bool(b) => I::Bool(b),
+            I::Int(i) => I::Int(i),
+            I::Float(f) => I::Float(f),
+            I::StackGlobal => I::StackGlobal,
+            I::BinPersId => I::BinPersId,
+            I::Reduce => I::Reduce,
+            I::Build => I::Build,
+            I::Obj => I::Obj,
+            I::NewObj => I::NewObj,
+            I::NewObjEx => I::NewObjEx,
+            I::Ext(c) => I::Ext(c),
+            I::Append => I::Append,
+            I::Appends => I::Appends,
+            I::List => I::List,
+            I::EmptyList => I::EmptyList,
+            I::Dict => I::Dict,
+            I::EmptyDict => I::EmptyDict,
+            I::SetItem => I::SetItem,
+            I::SetItems => I::SetItems,
+            I::Tuple => I::Tuple,
+            I::EmptyTuple => I::EmptyTuple,
+            I::Tuple1 => I::Tuple1,
+            I::Tuple2 => I::Tuple2,
+            I::Tuple3 => I::Tuple3,
+            I::EmptySet => I::EmptySet,
+            I::AddItems => I::AddItems,
+            I::FrozenSet => I::FrozenSet,
+            I::Get(i) => I::Get(i),
+            I::Put(i) => I::Put(i),
+            I::Memoize => I::Memoize,
+            I::Proto(p) => I::Proto(p),
+            I::Frame(n) => I::Frame(n),
+            I::NextBuffer => I::NextBuffer,
+            I::ReadonlyBuffer => I::ReadonlyBuffer,
+        }
+    }
+}
+
+/// An instruction with the byte offset of its opcode and the opcode it was spelled with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decoded<'a> {
+    /// Byte offset of the opcode byte from the start of the input.
+    pub offset: u64,
+    /// The opcode.
+    pub opcode: Opcode,
+    /// The opcode's meaning with its decoded argument.
+    pub instruction: Instruction<'a>,
+}
+
+/// Decodes one pickle from an [`Input`], opcode by opcode, up to and including STOP.
+pub struct Decoder<I> {
+    input: I,
+    limits: Limits,
+    frame_end: Option<u64>,
+    stopped: bool,
+}
+
+impl<'a> Decoder<SliceInput<'a>> {
+    /// A decoder over a byte slice.
+    pub fn from_slice(data: &'a [u8], limits: Limits) -> Self {
+        Decoder::new(SliceInput::new(data), limits)
+    }
+}
+
+impl<R: std::io::Read> Decoder<IoInput<R>> {
+    /// A decoder over a reader; see [`IoInput`].
+    pub fn from_reader(reader: R, limits: Limits) -> Self {
+        Decoder::new(IoInput::new(reader), limits)
+    }
+}
+
+fn le_u64(b: &[u8]) -> u64 {
+    b.iter().rev().fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
+}
+
+/// A little-endian two's-complement integer of any length (LONG1/LONG4's payload).
+pub(crate) fn decode_long_bytes(b: &[u8]) -> Int {
+    if b.is_empty() {
+        return Int::Small(0);
+    }
+    if b.len() <= 8 {
+        let shift = 64 - 8 * b.len() as u32;
+        return Int::Small(((le_u64(b) << shift) as i64) >> shift);
+    }
+    Int::from_big(BigInt::from_signed_bytes_le(b))
+}
+
+impl<I: Input> Decoder<I> {
+    /// A decoder over `input`, enforcing `limits` on lengths, digits and frames.
+    pub fn new(input: I, limits: Limits) -> Self {
+        Decoder {
+            input,
+            limits,
+            frame_end: None,
+            stopped: false,
+        }
+    }
+
+    /// The input, positioned after the last decoded opcode.
+    pub fn input(&self) -> &I {
+        &self.input
+    }
+
+    /// The input, to take back after STOP.
+    pub fn into_input(self) -> I {
+        self.input
+    }
+
+    /// Bytes consumed so far.
+    pub fn position(&self) -> u64 {
+        self.input.position()
+    }
+
+    /// Whether STOP has been decoded.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// The next instruction; `Ok(None)` after STOP. The end of the input before STOP is an
+    /// error (truncated input).
+    pub fn next_instruction(&mut self) -> Result<Option<Decoded<'_>>> {
+        if self.stopped {
+            return Ok(None);
+        }
+        let offset = self.input.position();
+        if self.frame_end == Some(offset) {
+            self.frame_end = None;
+        }
+        let byte = match self.input.next_byte() {
+            Ok(Some(b)) => b,
+            Ok(None) => {
+                return Err(Error::truncated("pickle data was truncated (no STOP)").at(offset, None))
+            }
+            Err(e) => return Err(e.at(offset, None)),
+        };
+        let Some(opcode) = Opcode::from_byte(byte) else {
+            return Err(Error::malformed(format!("invalid load key, '\\x{byte:02x}'"))
+                .at(offset, None));
+        };
+        if let Some(end) = self.frame_end {
+            if offset + 1 > end {
+                return Err(frame_straddle().at(offset, Some(opcode)));
+            }
+        }
+        match self.decode_arg(opcode, offset) {
+            Ok(instruction) => Ok(Some(Decoded {
+                offset,
+                opcode,
+                instruction,
+            })),
+            Err(e) => Err(e.at(offset, Some(opcode))),
+        }
+    }
+
+    /// Checks that `n` more bytes stay inside the current frame.
+    #[inline]
+    fn check_frame(&self, n: u64) -> Result<()> {
+        if let Some(end) = self.frame_end {
+            let pos = self.input.position();
+            if pos.checked_add(n).is_none_or(|e| e > end) {
+                return Err(frame_straddle());
+            }
+        }
+        Ok(())
+    }
+
+    fn fixed<const N: usize>(&mut self) -> Result<[u8; N]> {
+        self.check_frame(N as u64)?;
+        let mut out = [0u8; N];
+        match self.input.take(N as u64)? {
+            Some(b) if b.len() == N => out.copy_from_slice(&b),
+            _ => return Err(Error::truncated("pickle data was truncated")),
+        }
+        Ok(out)
+    }
+
+    fn payload(&mut self, n: u64) -> Result<Cow<'_, [u8]>> {
+        if n > self.limits.max_item_len {
+            return Err(Error::limit(Limit::ItemLen, self.limits.max_item_len));
+        }
+        self.check_frame(n)?;
+        if let Some(rest) = self.input.remaining() {
+            if n > rest {
+                return Err(Error::truncated(format!(
+                    "argument claims {n} bytes, only {rest} remain"
+                )));
+            }
+        }
+        match self.input.take(n)? {
+            Some(b) => Ok(b),
+            None => Err(Error::truncated(format!(
+                "argument claims {n} bytes, the input ended first"
+            ))),
+        }
+    }
+
+    fn line(&mut self) -> Result<Cow<'_, [u8]>> {
+        let max = self.limits.max_item_len;
+        let frame_left = self
+            .frame_end
+            .map(|end| end.saturating_sub(self.input.position()));
+        let window = frame_left.map_or(max, |f| f.min(max));
+        let too_long_is_frame = frame_left.is_some_and(|f| f <= max);
+        match self.input.line(window.saturating_sub(1).max(0))? {
+            Line::Text(t) => Ok(t),
+            Line::Eof if frame_left.is_some() => Err(frame_straddle()),
+            Line::Eof => Err(Error::truncated("pickle data was truncated (no newline)")),
+            Line::TooLong if too_long_is_frame => Err(frame_straddle()),
+            Line::TooLong => Err(Error::limit(Limit::ItemLen, max)),
+        }
+    }
+
+    fn str_line(&mut self) -> Result<Cow<'_, str>> {
+        Ok(match self.line()? {
+            Cow::Borrowed(b) => Cow::Borrowed(text::utf8(b)?),
+            Cow::Owned(b) => Cow::Owned(text::utf8(&b)?.to_owned()),
+        })
+    }
+
+    fn decode_arg(&mut self, opcode: Opcode, offset: u64) -> Result<Instruction<'_>> {
+        use Instruction as I;
+        let digits = self.limits.max_digits;
+        Ok(match opcode {
+            Opcode::Mark => I::Mark,
+            Opcode::Stop => {
+                if let Some(end) = self.frame_end {
+                    if end != self.input.position() {
+                        return Err(Error::malformed(format!(
+                            "STOP inside a frame that continues to offset {end}"
+                        )));
+                    }
+                }
+                self.stopped = true;
+                I::Stop
+            }
+            Opcode::Pop => I::Pop,
+            Opcode::PopMark => I::PopMark,
+            Opcode::Dup => I::Dup,
+            Opcode::None => I::None,
+            Opcode::NewTrue => I::Bool(true),
+            Opcode::NewFalse => I::Bool(false),
+            Opcode::Int => match text::parse_int_line(&self.line()?, digits)? {
+                text::IntOrBool::Int(i) => I::Int(i),
+                text::IntOrBool::Bool(b) => I::Bool(b),
+            },
+            Opcode::BinInt => I::Int(Int::Small(i64::from(i32::from_le_bytes(self.fixed()?)))),
+            Opcode::BinInt1 => I::Int(Int::Small(i64::from(self.fixed::<1>()?[0]))),
+            Opcode::BinInt2 => I::Int(Int::Small(i64::from(u16::from_le_bytes(self.fixed()?)))),
+            Opcode::Long => I::Int(text::parse_long_line(&self.line()?, digits)?),
+            Opcode::Long1 => {
+                let n = self.fixed::<1>()?[0];
+                I::Int(decode_long_bytes(&self.payload(u64::from(n))?))
+            }
+            Opcode::Long4 => {
+                let n = i32::from_le_bytes(self.fixed()?);
+                let n = u64::try_from(n)
+                    .map_err(|_| Error::malformed("LONG pickle has negative byte count"))?;
+                I::Int(decode_long_bytes(&self.payload(n)?))
+            }
+            Opcode::Float => I::Float(text::parse_float_line(&self.line()?)?),
+            Opcode::BinFloat => I::Float(f64::from_be_bytes(self.fixed()?)),
+            Opcode::String => I::String(Cow::Owned(
+                text::parse_string_line(&self.line()?)?.into_owned(),
+            )),
+            Opcode::BinString => {
+                let n = i32::from_le_bytes(self.fixed()?);
+                let n = u64::try_from(n)
+                    .map_err(|_| Error::malformed("BINSTRING pickle has negative byte count"))?;
+                I::String(self.payload(n)?)
+            }
+            Opcode::ShortBinString => {
+                let n = self.fixed::<1>()?[0];
+                I::String(self.payload(u64::from(n))?)
+            }
+            Opcode::Unicode => {
+                I::Unicode(Cow::Owned(text::parse_unicode_line(&self.line()?)?.into_owned()))
+            }
+            Opcode::BinUnicode => {
+                let n = u32::from_le_bytes(self.fixed()?);
+                I::Unicode(utf8_cow(self.payload(u64::from(n))?)?)
+            }
+            Opcode::ShortBinUnicode => {
+                let n = self.fixed::<1>()?[0];
+                I::Unicode(utf8_cow(self.payload(u64::from(n))?)?)
+            }
+            Opcode::BinUnicode8 => {
+                let n = u64::from_le_bytes(self.fixed()?);
+                I::Unicode(utf8_cow(self.payload(n)?)?)
+            }
+            Opcode::BinBytes => {
+                let n = u32::from_le_bytes(self.fixed()?);
+                I::Bytes(self.payload(u64::from(n))?)
+            }
+            Opcode::ShortBinBytes => {
+                let n = self.fixed::<1>()?[0];
+                I::Bytes(self.payload(u64::from(n))?)
+            }
+            Opcode::BinBytes8 => {
+                let n = u64::from_le_bytes(self.fixed()?);
+                I::Bytes(self.payload(n)?)
+            }
+            Opcode::ByteArray8 => {
+                let n = u64::from_le_bytes(self.fixed()?);
+                I::ByteArray(self.payload(n)?)
+            }
+            Opcode::Global | Opcode::Inst => {
+                let module = self.str_line()?.into_owned();
+                let name = self.str_line()?.into_owned();
+                let (module, name) = (Cow::Owned(module), Cow::Owned(name));
+                if opcode == Opcode::Global {
+                    I::Global { module, name }
+                } else {
+                    I::Inst { module, name }
+                }
+            }
+            Opcode::StackGlobal => I::StackGlobal,
+            Opcode::PersId => {
+                let line = self.line()?;
+                if !line.is_ascii() {
+                    return Err(Error::malformed(
+                        "persistent IDs in protocol 0 must be ASCII strings",
+                    ));
+                }
+                I::PersId(match line {
+                    Cow::Borrowed(b) => Cow::Borrowed(text::utf8(b)?),
+                    Cow::Owned(b) => Cow::Owned(text::utf8(&b)?.to_owned()),
+                })
+            }
+            Opcode::BinPersId => I::BinPersId,
+            Opcode::Reduce => I::Reduce,
+            Opcode::Build => I::Build,
+            Opcode::Obj => I::Obj,
+            Opcode::NewObj => I::NewObj,
+            Opcode::NewObjEx => I::NewObjEx,
+            Opcode::Ext1 => I::Ext(i32::from(self.fixed::<1>()?[0])),
+            Opcode::Ext2 => I::Ext(i32::from(u16::from_le_bytes(self.fixed()?))),
+            Opcode::Ext4 => I::Ext(i32::from_le_bytes(self.fixed()?)),
+            Opcode::Append => I::Append,
+            Opcode::Appends => I::Appends,
+            Opcode::List => I::List,
+            Opcode::EmptyList => I::EmptyList,
+            Opcode::Dict => I::Dict,
+            Opcode::EmptyDict => I::EmptyDict,
+            Opcode::SetItem => I::SetItem,
+            Opcode::SetItems => I::SetItems,
+            Opcode::Tuple => I::Tuple,
+            Opcode::EmptyTuple => I::EmptyTuple,
+            Opcode::Tuple1 => I::Tuple1,
+            Opcode::Tuple2 => I::Tuple2,
+            Opcode::Tuple3 => I::Tuple3,
+            Opcode::EmptySet => I::EmptySet,
+            Opcode::AddItems => I::AddItems,
+            Opcode::FrozenSet => I::FrozenSet,
+            Opcode::Get => I::Get(index_from_text(text::parse_index_line(&self.line()?, digits)?)),
+            Opcode::BinGet => I::Get(i64::from(self.fixed::<1>()?[0])),
+            Opcode::LongBinGet => I::Get(i64::from(u32::from_le_bytes(self.fixed()?))),
+            Opcode::Put => {
+                let idx = index_from_text(text::parse_index_line(&self.line()?, digits)?);
+                if idx < 0 {
+                    return Err(Error::malformed("negative PUT argument"));
+                }
+                I::Put(idx)
+            }
+            Opcode::BinPut => I::Put(i64::from(self.fixed::<1>()?[0])),
+            Opcode::LongBinPut => I::Put(i64::from(u32::from_le_bytes(self.fixed()?))),
+            Opcode::Memoize => I::Memoize,
+            Opcode::Proto => I::Proto(self.fixed::<1>()?[0]),
+            Opcode::Frame => {
+                let n = u64::from_le_bytes(self.fixed()?);
+                if self.frame_end.is_some() {
+                    return Err(Error::malformed(
+                        "beginning of a new frame before end of current frame",
+                    ));
+                }
+                if n > self.limits.max_frame {
+                    return Err(Error::limit(Limit::Frame, self.limits.max_frame));
+                }
+                if let Some(rest) = self.input.remaining() {
+                    if n > rest {
+                        return Err(Error::truncated(format!(
+                            "frame claims {n} bytes, only {rest} remain"
+                        )));
+                    }
+                }
+                let start = self.input.position();
+                self.frame_end = Some(start.checked_add(n).ok_or_else(|| {
+                    Error::malformed(format!("frame at offset {offset} is too long"))
+                })?);
+                if n == 0 {
+                    self.frame_end = None;
+                }
+                I::Frame(n)
+            }
+            Opcode::NextBuffer => I::NextBuffer,
+            Opcode::ReadonlyBuffer => I::ReadonlyBuffer,
+        })
+    }
+}
+
+/// A memo index given in text; one beyond `i64` can never be in the memo.
+fn index_from_text(i: Int) -> i64 {
+    match i {
+        Int::Small(v) => v,
+        Int::Big(b) => {
+            if b.sign() == num_bigint::Sign::Minus {
+                i64::MIN
+            } else {
+                i64::MAX
+            }
+        }
+    }
+}
+
+fn utf8_cow(b: Cow<'_, [u8]>) -> Result<Cow<'_, str>> {
+    Ok(match b {
+        Cow::Borrowed(b) => Cow::Borrowed(text::utf8(b)?),
+        Cow::Owned(v) => {
+            text::utf8(&v)?;
+            // Checked just above; from_utf8 cannot fail here.
+            Cow::Owned(String::from_utf8(v).map_err(|_| Error::malformed("invalid UTF-8"))?)
+        }
+    })
+}
+
+#[cold]
+fn frame_straddle() -> Error {
+    Error::malformed("pickle exhausted before end of frame (an opcode straddles the frame's end)")
+}
+
+impl ArgKind {
+    /// Whether the argument is a newline-terminated text line (or two).
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            ArgKind::DecimalnlShort
+                | ArgKind::DecimalnlLong
+                | ArgKind::Floatnl
+                | ArgKind::Stringnl
+                | ArgKind::StringnlNoescape
+                | ArgKind::StringnlNoescapePair
+                | ArgKind::Unicodestringnl
+        )
+    }
+}
