@@ -1,12 +1,38 @@
 //! `unpickle` loads Python pickle data from untrusted sources safely.
+//!
+//! Nothing in a pickle is ever executed: the bytes are decoded into instructions, the
+//! instructions run on a stack machine, and every global the pickle names is put to a
+//! [`Policy`] that refuses it, keeps it as an inert symbolic node, or builds a native value
+//! with Rust code. Every resource the input controls has a budget ([`Limits`]).
+//!
+//! ```
+//! // pickle.dumps({'a': [1, 2.5, None]}, protocol=2)
+//! let data = b"\x80\x02}q\x00X\x01\x00\x00\x00aq\x01]q\x02(K\x01G@\x04\x00\x00\x00\x00\x00\x00Nes.";
+//! let value = unpickle::from_slice(data).unwrap();
+//! assert_eq!(value.to_string(), "{'a': [1, 2.5, None]}");
+//!
+//! // The classic payload is refused at the GLOBAL that names it.
+//! let err = unpickle::from_slice(b"cos\nsystem\n(S'ls ~'\ntR.").unwrap_err();
+//! assert_eq!(err.to_string(), "refused global os.system at offset 0 (GLOBAL)");
+//! ```
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod decode;
 pub mod error;
 pub mod limits;
+mod load;
+mod machine;
 pub mod opcode;
+pub mod policy;
+pub mod presets;
+pub mod scan;
+pub mod value;
 
 pub use error::{Category, Error, ErrorKind, Result};
 pub use limits::{Limit, Limits};
+pub use load::{from_reader, from_slice, Unpickler};
+pub use machine::{Encoding, GlobalUse};
 pub use opcode::Opcode;
+pub use policy::{Allowlist, Decision, Policy};
+pub use value::{Dict, Key, Set, Value};

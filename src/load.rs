@@ -1,0 +1,216 @@
+//! The entry points: [`from_slice`], [`from_reader`] and the configurable [`Unpickler`].
+
+use std::io;
+use std::sync::Arc;
+
+use crate::decode::{Decoder, Input, IoInput, SliceInput};
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+use crate::machine::{Encoding, GlobalUse, Machine, Setup};
+use crate::policy::{ExtensionRegistry, PersistentLoad, Policy};
+use crate::presets;
+use crate::value::Value;
+
+/// Loads one pickle from `data` with the [`presets::strict`] policy and default
+/// [`Limits`]. Bytes after the pickle's STOP are an error.
+///
+/// ```
+/// let v = unpickle::from_slice(b"\x80\x04\x95\x0b\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s.").unwrap();
+/// assert_eq!(v.to_string(), "{'a': 1}");
+/// ```
+///
+/// # Errors
+/// Any [`Error`]: malformed or truncated input, a refused global, an exceeded limit.
+/// Never panics, whatever the input.
+pub fn from_slice(data: &[u8]) -> Result<Value> {
+    Unpickler::new().load_slice(data)
+}
+
+/// Loads one pickle from `reader` with the strict policy and default limits, reading no
+/// byte past its STOP (see [`Unpickler::load_reader`]).
+///
+/// # Errors
+/// As [`from_slice`], plus I/O errors.
+pub fn from_reader<R: io::Read>(reader: R) -> Result<Value> {
+    Unpickler::new().load_reader(reader)
+}
+
+/// A configured loader: policy, limits, encoding of Python 2 strings, and the hooks for
+/// extension codes and persistent ids. Cheap to clone and reusable for many loads.
+///
+/// ```
+/// use unpickle::{presets, Encoding, Limits, Unpickler};
+/// let loader = Unpickler::new()
+///     .policy(presets::strict())
+///     .limits(Limits::default().max_depth(64))
+///     .encoding(Encoding::Latin1);
+/// assert_eq!(loader.load_slice(b"S'caf\\xe9'\n.").unwrap().to_string(), "'café'");
+/// ```
+#[derive(Clone)]
+pub struct Unpickler {
+    policy: Arc<dyn Policy>,
+    limits: Limits,
+    encoding: Encoding,
+    extensions: Option<ExtensionRegistry>,
+    persistent: Option<Arc<dyn PersistentLoad>>,
+}
+
+impl Default for Unpickler {
+    fn default() -> Unpickler {
+        Unpickler::new()
+    }
+}
+
+impl std::fmt::Debug for Unpickler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unpickler")
+            .field("limits", &self.limits)
+            .field("encoding", &self.encoding)
+            .field("extensions", &self.extensions)
+            .field("persistent", &self.persistent.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Unpickler {
+    /// The strict policy, default limits, ASCII for Python 2 strings, no hooks.
+    pub fn new() -> Unpickler {
+        Unpickler {
+            policy: Arc::new(presets::strict()),
+            limits: Limits::default(),
+            encoding: Encoding::Ascii,
+            extensions: None,
+            persistent: None,
+        }
+    }
+
+    /// Uses `policy` to decide every global.
+    pub fn policy(mut self, policy: impl Policy + 'static) -> Unpickler {
+        self.policy = Arc::new(policy);
+        self
+    }
+
+    /// Uses `limits`.
+    pub fn limits(mut self, limits: Limits) -> Unpickler {
+        self.limits = limits;
+        self
+    }
+
+    /// Decodes Python 2 8-bit strings with `encoding` (Python's `encoding=`).
+    pub fn encoding(mut self, encoding: Encoding) -> Unpickler {
+        self.encoding = encoding;
+        self
+    }
+
+    /// Resolves EXT1/EXT2/EXT4 codes through `registry` (the names still go through the
+    /// policy).
+    pub fn extensions(mut self, registry: ExtensionRegistry) -> Unpickler {
+        self.extensions = Some(registry);
+        self
+    }
+
+    /// Resolves PERSID/BINPERSID through `loader` (refused when none is set).
+    pub fn persistent_load(mut self, loader: impl PersistentLoad + 'static) -> Unpickler {
+        self.persistent = Some(Arc::new(loader));
+        self
+    }
+
+    /// The limits in force.
+    pub fn get_limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    fn run<'s, I: Input>(
+        &'s self,
+        dec: &mut Decoder<I>,
+        buffers: Option<&'s mut (dyn Iterator<Item = Vec<u8>> + 's)>,
+        record: Option<&'s mut Vec<GlobalUse>>,
+    ) -> Result<Value> {
+        let setup = Setup {
+            policy: &*self.policy,
+            limits: &self.limits,
+            encoding: self.encoding,
+            extensions: self.extensions.as_ref(),
+            persistent: self.persistent.as_deref(),
+            buffers,
+            record,
+        };
+        Machine::new(setup).run(dec)
+    }
+
+    /// Loads one pickle from `data`; bytes after its STOP are an error.
+    ///
+    /// # Errors
+    /// Any [`Error`]; never panics.
+    pub fn load_slice(&self, data: &[u8]) -> Result<Value> {
+        self.load_slice_with_buffers(data, std::iter::empty())
+    }
+
+    /// Loads one pickle from `data` whose protocol‑5 out-of-band buffers (NEXT_BUFFER)
+    /// come from `buffers`, as Python's `buffers=`. A buffer loads as a `bytearray`, or as
+    /// `bytes` after READONLY_BUFFER.
+    ///
+    /// # Errors
+    /// Any [`Error`]; never panics.
+    pub fn load_slice_with_buffers(
+        &self,
+        data: &[u8],
+        buffers: impl IntoIterator<Item = Vec<u8>>,
+    ) -> Result<Value> {
+        let mut dec = Decoder::new(SliceInput::new(data), self.limits.clone());
+        let mut buffers = buffers.into_iter();
+        let value = self.run(&mut dec, Some(&mut buffers), None)?;
+        let end = dec.position();
+        if end != data.len() as u64 {
+            return Err(
+                Error::malformed(format!("{} bytes of data after STOP", data.len() as u64 - end))
+                    .at(end, None),
+            );
+        }
+        Ok(value)
+    }
+
+    /// Loads one pickle from `reader`, reading exactly up to its STOP and no further, so
+    /// the next pickle in the same stream can be loaded by calling this again. Wrap
+    /// unbuffered readers in a [`io::BufReader`] (and keep using that `BufReader`).
+    ///
+    /// # Errors
+    /// Any [`Error`]; never panics.
+    pub fn load_reader<R: io::Read>(&self, reader: R) -> Result<Value> {
+        let mut dec = Decoder::new(IoInput::new(reader), self.limits.clone());
+        self.run(&mut dec, None, None)
+    }
+
+    /// Loads every pickle in `data`, one after another (each with a fresh memo), until the
+    /// bytes end; with every global recorded and refused ones kept inert. This is what
+    /// [`crate::scan`] reports.
+    pub(crate) fn scan_slice(&self, data: &[u8]) -> Vec<crate::scan::PickleReport> {
+        let mut reports = Vec::new();
+        let mut start = 0usize;
+        while start < data.len() {
+            let rest = data.get(start..).unwrap_or_default();
+            let mut dec = Decoder::new(SliceInput::new(rest), self.limits.clone());
+            let mut globals = Vec::new();
+            let result = self.run(&mut dec, None, Some(&mut globals));
+            for g in &mut globals {
+                g.offset += start as u64;
+            }
+            let consumed = dec.position() as usize;
+            let error = result.err().map(|e| {
+                let off = e.offset().map(|o| o + start as u64);
+                (e, off)
+            });
+            let failed = error.is_some();
+            reports.push(crate::scan::PickleReport {
+                offset: start as u64,
+                globals,
+                error,
+            });
+            if failed || consumed == 0 {
+                break;
+            }
+            start += consumed;
+        }
+        reports
+    }
+}

@@ -1,0 +1,966 @@
+//! The stack machine: CPython's unpickler semantics for every opcode of protocols 0–5, on
+//! the decoder's instructions, with the policy deciding every global.
+//!
+//! The stack/mark discipline follows `Modules/_pickle.c`: marks are stack heights, and no
+//! opcode may pop below the innermost mark (the "fence").
+
+mod arena;
+
+use std::collections::HashMap;
+
+use crate::decode::{Decoder, Input, Instruction, Int};
+use crate::error::{Error, ErrorKind, Result};
+use crate::limits::{Limit, Limits};
+use crate::opcode::HIGHEST_PROTOCOL;
+use crate::policy::{compat, Decision, ExtensionRegistry, PersistentLoad, Policy};
+use crate::value::{CallKind, Global, Value};
+
+use self::arena::{copy_item, leaf_size, Arena, Item, MutNode, Node, ObjNode};
+
+/// How Python 2 8-bit strings (STRING, BINSTRING, SHORT_BINSTRING) are decoded: Python's
+/// `encoding=` argument of `pickle.loads`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Encoding {
+    /// `'ASCII'` (Python's default): a byte above 0x7f is an error.
+    #[default]
+    Ascii,
+    /// `'latin1'`: every byte is the code point of the same number.
+    Latin1,
+    /// `'utf-8'`.
+    Utf8,
+    /// `'bytes'`: 8-bit strings load as `bytes`.
+    Bytes,
+}
+
+/// One global the machine asked the policy about.
+#[derive(Clone, Debug)]
+pub struct GlobalUse {
+    /// Byte offset of the opcode that named it.
+    pub offset: u64,
+    /// The name as the policy saw it (after the Python‑2 mapping).
+    pub global: Global,
+    /// The policy's verdict word: see [`Decision::verdict`].
+    pub verdict: &'static str,
+}
+
+/// What the machine needs besides the input.
+pub(crate) struct Setup<'a> {
+    pub policy: &'a dyn Policy,
+    pub limits: &'a Limits,
+    pub encoding: Encoding,
+    pub extensions: Option<&'a ExtensionRegistry>,
+    pub persistent: Option<&'a dyn PersistentLoad>,
+    pub buffers: Option<&'a mut dyn Iterator<Item = Vec<u8>>>,
+    /// When set, every global is recorded here and refused ones are kept inert (scan).
+    pub record: Option<&'a mut Vec<GlobalUse>>,
+}
+
+/// The memo: dense indices in a vector, sparse ones in a map, both bounded by the number
+/// of entries.
+struct Memo {
+    dense: Vec<u32>,
+    sparse: HashMap<i64, u32>,
+    entries: u64,
+    max: u64,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+impl Memo {
+    fn get(&self, idx: i64) -> Option<u32> {
+        let dense = usize::try_from(idx)
+            .ok()
+            .and_then(|i| self.dense.get(i))
+            .copied()
+            .filter(|&v| v != EMPTY);
+        dense.or_else(|| self.sparse.get(&idx).copied())
+    }
+
+    fn put(&mut self, idx: i64, id: u32) -> Result<()> {
+        let slot = usize::try_from(idx).ok().and_then(|i| self.dense.get_mut(i));
+        let fresh = match slot {
+            Some(s) => {
+                let fresh = *s == EMPTY;
+                *s = id;
+                fresh
+            }
+            None => {
+                let len = self.dense.len() as u64;
+                // Grow the vector only as far as the entries pay for it.
+                let i = u64::try_from(idx).unwrap_or(u64::MAX);
+                if i < 2 * (self.entries + 16) && i >= len {
+                    let i = i as usize;
+                    self.dense.resize(i, EMPTY);
+                    self.dense.push(id);
+                    true
+                } else {
+                    self.sparse.insert(idx, id).is_none()
+                }
+            }
+        };
+        if fresh {
+            self.entries += 1;
+            if self.entries > self.max {
+                return Err(Error::limit(Limit::Memo, self.max));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The machine for one pickle.
+pub(crate) struct Machine<'a> {
+    setup: Setup<'a>,
+    arena: Arena,
+    stack: Vec<Item>,
+    marks: Vec<usize>,
+    memo: Memo,
+    proto: u8,
+    offset: u64,
+}
+
+fn underflow() -> Error {
+    Error::malformed("unpickling stack underflow")
+}
+
+impl<'a> Machine<'a> {
+    pub fn new(setup: Setup<'a>) -> Machine<'a> {
+        let limits = setup.limits;
+        Machine {
+            arena: Arena::new(limits.max_result_bytes, limits.max_depth),
+            stack: Vec::new(),
+            marks: Vec::new(),
+            memo: Memo {
+                dense: Vec::new(),
+                sparse: HashMap::new(),
+                entries: 0,
+                max: limits.max_memo,
+            },
+            proto: 0,
+            offset: 0,
+            setup,
+        }
+    }
+
+    /// Runs the pickle to its STOP and returns the value.
+    pub fn run<I: Input>(mut self, dec: &mut Decoder<I>) -> Result<Value> {
+        loop {
+            let d = match dec.next_instruction()? {
+                Some(d) => d,
+                None => return Err(Error::truncated("pickle data was truncated (no STOP)")),
+            };
+            self.offset = d.offset;
+            let (offset, opcode) = (d.offset, d.opcode);
+            match self.step(d.instruction) {
+                Ok(false) => {}
+                Ok(true) => {
+                    let root = self.pop().map_err(|e| e.at(offset, Some(opcode)))?;
+                    let Machine { arena, stack, memo, .. } = self;
+                    // The memo and leftover stack items are not part of the result.
+                    drop((stack, memo));
+                    return arena.into_value(root).map_err(|e| e.at(offset, Some(opcode)));
+                }
+                Err(e) => return Err(e.at(offset, Some(opcode))),
+            }
+        }
+    }
+
+    #[inline]
+    fn fence(&self) -> usize {
+        self.marks.last().copied().unwrap_or(0)
+    }
+
+    #[inline]
+    fn push_value(&mut self, v: Value) -> Result<()> {
+        self.arena.charge(leaf_size(&v))?;
+        self.stack.push(Item::V(v));
+        Ok(())
+    }
+
+    #[inline]
+    fn push_node(&mut self, node: Node) -> Result<()> {
+        let id = self.arena.alloc(node)?;
+        self.stack.push(Item::R(id));
+        Ok(())
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Result<Item> {
+        if self.stack.len() <= self.fence() {
+            return Err(underflow());
+        }
+        self.stack.pop().ok_or_else(underflow)
+    }
+
+    /// Pops the innermost mark and returns the items above it.
+    fn pop_mark(&mut self) -> Result<Vec<Item>> {
+        let mark = self.marker()?;
+        Ok(self.stack.split_off(mark.min(self.stack.len())))
+    }
+
+    fn marker(&mut self) -> Result<usize> {
+        self.marks
+            .pop()
+            .ok_or_else(|| Error::malformed("could not find MARK"))
+    }
+
+    fn top(&self) -> Result<&Item> {
+        if self.stack.len() <= self.fence() {
+            return Err(underflow());
+        }
+        self.stack.last().ok_or_else(underflow)
+    }
+
+    /// The node behind a handle on the stack, for in-place operations.
+    fn node_of(&self, item: &Item) -> Option<u32> {
+        match item {
+            Item::R(id) => Some(*id),
+            Item::V(_) => None,
+        }
+    }
+
+    fn item_type(&self, item: &Item) -> &'static str {
+        match item {
+            Item::V(v) => v.type_name(),
+            Item::R(id) => self.arena.node(*id).type_name(),
+        }
+    }
+
+    /// The string an item holds, if it is a `str` (directly or memoized).
+    fn item_str(&self, item: &Item) -> Option<String> {
+        match item {
+            Item::V(Value::Str(s)) => Some(s.clone()),
+            Item::R(id) => match self.arena.node(*id) {
+                Node::Leaf(Value::Str(s)) => Some(s.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn is_none(&self, item: &Item) -> bool {
+        match item {
+            Item::V(Value::None) => true,
+            Item::R(id) => matches!(self.arena.node(*id), Node::Leaf(Value::None)),
+            _ => false,
+        }
+    }
+
+    fn py2_string(&self, bytes: std::borrow::Cow<'_, [u8]>) -> Result<Value> {
+        Ok(match self.setup.encoding {
+            Encoding::Bytes => Value::Bytes(bytes.into_owned()),
+            Encoding::Latin1 => Value::Str(bytes.iter().map(|&b| char::from(b)).collect()),
+            Encoding::Ascii => {
+                if let Some(pos) = bytes.iter().position(|b| !b.is_ascii()) {
+                    return Err(Error::malformed(format!(
+                        "'ascii' codec can't decode byte 0x{:02x} in position {pos}: ordinal not in range(128)",
+                        bytes[pos]
+                    )));
+                }
+                Value::Str(String::from_utf8(bytes.into_owned()).map_err(|_| {
+                    Error::malformed("'ascii' codec can't decode the string")
+                })?)
+            }
+            Encoding::Utf8 => Value::Str(crate::decode::text::utf8(&bytes)?.to_owned()),
+        })
+    }
+
+    /// Asks the policy about a global (after the Python‑2 mapping for protocols < 3).
+    fn find_class(&mut self, module: &str, name: &str) -> Result<Node> {
+        let (module, name) = if self.proto < 3 {
+            compat::map_py2_name(module, name)
+        } else {
+            (module, name)
+        };
+        let decision = self.setup.policy.find_class(module, name);
+        let global = Global::new(module, name);
+        if let Some(record) = self.setup.record.as_deref_mut() {
+            record.push(GlobalUse {
+                offset: self.offset,
+                global: global.clone(),
+                verdict: decision.verdict(),
+            });
+            if matches!(decision, Decision::Refuse) {
+                return Ok(Node::Global(global, Decision::Inert));
+            }
+        }
+        match decision {
+            Decision::Refuse => Err(Error::new(ErrorKind::Refused {
+                module: global.module,
+                name: global.name,
+            })),
+            d => Ok(Node::Global(global, d)),
+        }
+    }
+
+    /// Calls what `callable` names with `args` (REDUCE, INST, OBJ: `kind` Call; NEWOBJ:
+    /// New) and returns the resulting node.
+    fn call(
+        &mut self,
+        callable: Item,
+        kind: CallKind,
+        args: Vec<Item>,
+        kwargs: Vec<(Item, Item)>,
+    ) -> Result<Node> {
+        let target = match &callable {
+            Item::R(id) => match self.arena.node(*id) {
+                Node::Global(g, Decision::Construct(c)) => Some((g.clone(), c.clone())),
+                Node::Global(_, _) | Node::Object(_) => None,
+                other => {
+                    return Err(Error::malformed(format!(
+                        "'{}' object is not callable",
+                        other.type_name()
+                    )))
+                }
+            },
+            Item::V(v) => {
+                return Err(Error::malformed(format!(
+                    "'{}' object is not callable",
+                    v.type_name()
+                )))
+            }
+        };
+        match target {
+            None => {
+                // Inert: record the call.
+                self.arena.placed(&callable);
+                self.arena.placed_all(&args);
+                for (k, v) in &kwargs {
+                    self.arena.placed(k);
+                    self.arena.placed(v);
+                }
+                Ok(Node::Object(Box::new(ObjNode {
+                    callable,
+                    kind,
+                    args,
+                    kwargs,
+                    mutations: Vec::new(),
+                })))
+            }
+            Some((global, ctor)) => {
+                let mut vargs = Vec::with_capacity(args.len());
+                for a in &args {
+                    vargs.push(self.arena.to_value(a)?);
+                }
+                let result = match kind {
+                    CallKind::Call => ctor.call(&global, vargs),
+                    _ => {
+                        let mut vk = Vec::with_capacity(kwargs.len());
+                        for (k, v) in &kwargs {
+                            vk.push((self.arena.to_value(k)?, self.arena.to_value(v)?));
+                        }
+                        ctor.new_object(&global, vargs, vk)
+                    }
+                };
+                let value = result.map_err(|message| {
+                    Error::new(ErrorKind::Construct {
+                        global: global.dotted(),
+                        message,
+                    })
+                })?;
+                self.arena.charge(leaf_size(&value))?;
+                Ok(Node::Native { value, global, ctor })
+            }
+        }
+    }
+
+    /// The items of a tuple on the stack (REDUCE and NEWOBJ arguments).
+    fn tuple_items(&self, item: &Item, what: &str) -> Result<Vec<Item>> {
+        match item {
+            Item::R(id) => match self.arena.node(*id) {
+                Node::Tuple(v) => Ok(v.iter().map(copy_item).collect()),
+                other => Err(Error::malformed(format!(
+                    "{what} must be a tuple, not '{}'",
+                    other.type_name()
+                ))),
+            },
+            Item::V(v) => Err(Error::malformed(format!(
+                "{what} must be a tuple, not '{}'",
+                v.type_name()
+            ))),
+        }
+    }
+
+    /// Appends `items` to the object at stack position `at - 1` (APPEND, APPENDS).
+    fn append_items(&mut self, target: &Item, mut items: Vec<Item>, batch: bool) -> Result<()> {
+        let Some(id) = self.node_of(target) else {
+            return Err(no_attr(self.item_type(target), "append"));
+        };
+        self.arena.placed_all(&items);
+        match self.arena.node_mut(id) {
+            Some(Node::List(list)) => {
+                list.append(&mut items);
+                Ok(())
+            }
+            Some(Node::Object(o)) => {
+                if batch {
+                    o.mutations.push(MutNode::Extend(items));
+                } else {
+                    o.mutations.extend(items.into_iter().map(MutNode::Append));
+                }
+                Ok(())
+            }
+            Some(Node::Native { .. }) => {
+                let values = self.values_of(&items)?;
+                match self.arena.node_mut(id) {
+                    Some(Node::Native {
+                        value: Value::List(l),
+                        ..
+                    }) => {
+                        l.extend(values);
+                        Ok(())
+                    }
+                    Some(n) => Err(no_attr(n.type_name(), "append")),
+                    None => Err(underflow()),
+                }
+            }
+            Some(n) => Err(no_attr(n.type_name(), "append")),
+            None => Err(underflow()),
+        }
+    }
+
+    fn values_of(&mut self, items: &[Item]) -> Result<Vec<Value>> {
+        let mut out = Vec::with_capacity(items.len());
+        for i in items {
+            out.push(self.arena.to_value(i)?);
+        }
+        Ok(out)
+    }
+
+    /// Checks cheaply that a key can be hashed; deep cases are checked on conversion.
+    fn check_key(&self, key: &Item) -> Result<()> {
+        let bad = match key {
+            Item::V(Value::ByteArray(_)) => Some("bytearray"),
+            Item::R(id) => match self.arena.node(*id) {
+                Node::List(_) => Some("list"),
+                Node::Dict(_) => Some("dict"),
+                Node::Set(_) => Some("set"),
+                Node::Leaf(Value::ByteArray(_)) => Some("bytearray"),
+                _ => None,
+            },
+            _ => None,
+        };
+        match bad {
+            Some(t) => Err(Error::malformed(format!("unhashable type: '{t}'"))),
+            None => Ok(()),
+        }
+    }
+
+    /// SETITEM(S): `target[k] = v` for each pair.
+    fn set_items(&mut self, target: &Item, items: Vec<Item>) -> Result<()> {
+        let Some(id) = self.node_of(target) else {
+            return Err(Error::malformed(format!(
+                "'{}' object does not support item assignment",
+                self.item_type(target)
+            )));
+        };
+        let kind = self.arena.node(id).type_name();
+        let mut pairs = Vec::with_capacity(items.len() / 2);
+        let mut it = items.into_iter();
+        while let (Some(k), Some(v)) = (it.next(), it.next()) {
+            pairs.push((k, v));
+        }
+        match self.arena.node(id) {
+            Node::Dict(_) => {
+                for (k, v) in &pairs {
+                    self.check_key(k)?;
+                    self.arena.placed(k);
+                    self.arena.placed(v);
+                }
+                if let Some(Node::Dict(d)) = self.arena.node_mut(id) {
+                    d.extend(pairs);
+                }
+                Ok(())
+            }
+            Node::Object(_) => {
+                for (k, v) in &pairs {
+                    self.arena.placed(k);
+                    self.arena.placed(v);
+                }
+                if let Some(Node::Object(o)) = self.arena.node_mut(id) {
+                    o.mutations
+                        .extend(pairs.into_iter().map(|(k, v)| MutNode::SetItem(k, v)));
+                }
+                Ok(())
+            }
+            Node::List(_) => {
+                // `list[i] = v` with an int index, as CPython's PyObject_SetItem does.
+                for (k, v) in pairs {
+                    let idx = match &k {
+                        Item::V(Value::Int(i)) => *i,
+                        Item::V(Value::Bool(b)) => i64::from(*b),
+                        _ => {
+                            return Err(Error::malformed(format!(
+                                "list indices must be integers or slices, not {}",
+                                self.item_type(&k)
+                            )))
+                        }
+                    };
+                    self.arena.placed(&v);
+                    if let Some(Node::List(l)) = self.arena.node_mut(id) {
+                        let len = l.len() as i64;
+                        let i = if idx < 0 { idx + len } else { idx };
+                        match usize::try_from(i).ok().and_then(|i| l.get_mut(i)) {
+                            Some(slot) => *slot = v,
+                            None => {
+                                return Err(Error::malformed("list assignment index out of range"))
+                            }
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Node::Native { .. } => {
+                let mut vals = Vec::with_capacity(pairs.len());
+                for (k, v) in &pairs {
+                    let k = arena::to_key(self.arena.to_value(k)?)?;
+                    vals.push((k, self.arena.to_value(v)?));
+                }
+                match self.arena.node_mut(id) {
+                    Some(Node::Native {
+                        value: Value::Dict(d),
+                        ..
+                    }) => {
+                        d.extend(vals);
+                        Ok(())
+                    }
+                    _ => Err(Error::malformed(format!(
+                        "'{kind}' object does not support item assignment"
+                    ))),
+                }
+            }
+            _ => Err(Error::malformed(format!(
+                "'{kind}' object does not support item assignment"
+            ))),
+        }
+    }
+
+    fn add_items(&mut self, target: &Item, items: Vec<Item>) -> Result<()> {
+        let Some(id) = self.node_of(target) else {
+            return Err(no_attr(self.item_type(target), "add"));
+        };
+        match self.arena.node(id) {
+            Node::Set(_) => {
+                for k in &items {
+                    self.check_key(k)?;
+                }
+                self.arena.placed_all(&items);
+                if let Some(Node::Set(s)) = self.arena.node_mut(id) {
+                    s.extend(items);
+                }
+                Ok(())
+            }
+            Node::Object(_) => {
+                self.arena.placed_all(&items);
+                if let Some(Node::Object(o)) = self.arena.node_mut(id) {
+                    o.mutations.push(MutNode::Add(items));
+                }
+                Ok(())
+            }
+            n => Err(no_attr(n.type_name(), "add")),
+        }
+    }
+
+    fn build(&mut self, target: &Item, state: Item) -> Result<()> {
+        let Some(id) = self.node_of(target) else {
+            return self.default_setstate(target, &state);
+        };
+        match self.arena.node(id) {
+            Node::Object(_) => {
+                self.arena.placed(&state);
+                if let Some(Node::Object(o)) = self.arena.node_mut(id) {
+                    o.mutations.push(MutNode::SetState(state));
+                }
+                Ok(())
+            }
+            Node::Global(g, Decision::Inert) => {
+                // BUILD on a bare inert global: record it on an inert node.
+                let g = g.clone();
+                let callable = self.arena.alloc(Node::Global(g, Decision::Inert))?;
+                self.arena.placed(&Item::R(callable));
+                self.arena.placed(&state);
+                if let Some(n) = self.arena.node_mut(id) {
+                    *n = Node::Object(Box::new(ObjNode {
+                        callable: Item::R(callable),
+                        kind: CallKind::Bare,
+                        args: Vec::new(),
+                        kwargs: Vec::new(),
+                        mutations: vec![MutNode::SetState(state)],
+                    }));
+                }
+                Ok(())
+            }
+            Node::Native { .. } => {
+                if self.is_none(&state) {
+                    return Ok(());
+                }
+                let state = self.arena.to_value(&state)?;
+                let Some(Node::Native { value, global, ctor }) = self.arena.node_mut(id) else {
+                    return Err(underflow());
+                };
+                let obj = std::mem::replace(value, Value::None);
+                let (global, ctor) = (global.clone(), ctor.clone());
+                let new = ctor.build(&global, obj, state).map_err(|message| {
+                    Error::new(ErrorKind::Construct {
+                        global: global.dotted(),
+                        message,
+                    })
+                })?;
+                self.arena.charge(leaf_size(&new))?;
+                if let Some(Node::Native { value, .. }) = self.arena.node_mut(id) {
+                    *value = new;
+                }
+                Ok(())
+            }
+            _ => self.default_setstate(target, &state),
+        }
+    }
+
+    /// BUILD on a built-in object without `__setstate__`: CPython accepts only `None`
+    /// (or a `(None, None)` pair) as the state.
+    fn default_setstate(&self, target: &Item, state: &Item) -> Result<()> {
+        let none_pair = match state {
+            Item::R(id) => match self.arena.node(*id) {
+                Node::Tuple(v) if v.len() == 2 => v.iter().all(|i| self.is_none(i)),
+                _ => false,
+            },
+            _ => false,
+        };
+        if self.is_none(state) || none_pair {
+            return Ok(());
+        }
+        Err(no_attr(self.item_type(target), "__dict__"))
+    }
+
+    /// Executes one instruction; `Ok(true)` at STOP.
+    fn step(&mut self, ins: Instruction<'_>) -> Result<bool> {
+        use Instruction as I;
+        match ins {
+            I::Stop => return Ok(true),
+            I::None => self.push_value(Value::None)?,
+            I::Bool(b) => self.push_value(Value::Bool(b))?,
+            I::Int(Int::Small(i)) => self.push_value(Value::Int(i))?,
+            I::Int(Int::Big(b)) => self.push_value(Value::BigInt(Box::new(b)))?,
+            I::Float(f) => self.push_value(Value::Float(f))?,
+            I::Unicode(s) => self.push_value(Value::Str(s.into_owned()))?,
+            I::Bytes(b) => self.push_value(Value::Bytes(b.into_owned()))?,
+            I::ByteArray(b) => self.push_value(Value::ByteArray(b.into_owned()))?,
+            I::String(b) => {
+                let v = self.py2_string(b)?;
+                self.push_value(v)?
+            }
+            I::Mark => {
+                if self.marks.len() as u64 >= self.setup.limits.max_marks {
+                    return Err(Error::limit(Limit::Marks, self.setup.limits.max_marks));
+                }
+                self.marks.push(self.stack.len());
+            }
+            I::Pop => {
+                // CPython: a mark at the top of the stack is popped instead of an item.
+                if self.marks.last() == Some(&self.stack.len()) {
+                    self.marks.pop();
+                } else {
+                    self.pop()?;
+                }
+            }
+            I::PopMark => {
+                self.pop_mark()?;
+            }
+            I::Dup => {
+                let item = copy_item(self.top()?);
+                if let Item::V(v) = &item {
+                    self.arena.charge(leaf_size(v))?;
+                }
+                self.stack.push(item);
+            }
+            I::EmptyList => self.push_node(Node::List(Vec::new()))?,
+            I::EmptyDict => self.push_node(Node::Dict(Vec::new()))?,
+            I::EmptySet => self.push_node(Node::Set(Vec::new()))?,
+            I::EmptyTuple => self.push_node(Node::Tuple(Vec::new()))?,
+            I::List => {
+                let items = self.pop_mark()?;
+                self.arena.placed_all(&items);
+                self.push_node(Node::List(items))?;
+            }
+            I::Tuple => {
+                let items = self.pop_mark()?;
+                self.arena.placed_all(&items);
+                self.push_node(Node::Tuple(items))?;
+            }
+            I::Tuple1 | I::Tuple2 | I::Tuple3 => {
+                let n = match ins {
+                    I::Tuple1 => 1,
+                    I::Tuple2 => 2,
+                    _ => 3,
+                };
+                if self.stack.len() < self.fence() + n {
+                    return Err(underflow());
+                }
+                let items = self.stack.split_off(self.stack.len() - n);
+                self.arena.placed_all(&items);
+                self.push_node(Node::Tuple(items))?;
+            }
+            I::FrozenSet => {
+                let items = self.pop_mark()?;
+                for k in &items {
+                    self.check_key(k)?;
+                }
+                self.arena.placed_all(&items);
+                self.push_node(Node::FrozenSet(items))?;
+            }
+            I::Dict => {
+                let items = self.pop_mark()?;
+                if items.len() % 2 != 0 {
+                    return Err(Error::malformed("odd number of items for DICT"));
+                }
+                let mut pairs = Vec::with_capacity(items.len() / 2);
+                let mut it = items.into_iter();
+                while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                    self.check_key(&k)?;
+                    self.arena.placed(&k);
+                    self.arena.placed(&v);
+                    pairs.push((k, v));
+                }
+                self.push_node(Node::Dict(pairs))?;
+            }
+            I::Append => {
+                let v = self.pop()?;
+                let target = copy_item(self.top()?);
+                self.append_items(&target, vec![v], false)?;
+            }
+            I::Appends => {
+                let mark = self.marker()?;
+                if mark > self.stack.len() || mark <= self.fence() {
+                    return Err(underflow());
+                }
+                let items = self.stack.split_off(mark);
+                if !items.is_empty() {
+                    let target = copy_item(self.stack.last().ok_or_else(underflow)?);
+                    self.append_items(&target, items, true)?;
+                }
+            }
+            I::SetItem => {
+                if self.stack.len() < self.fence() + 3 {
+                    return Err(underflow());
+                }
+                let items = self.stack.split_off(self.stack.len() - 2);
+                let target = copy_item(self.top()?);
+                self.set_items(&target, items)?;
+            }
+            I::SetItems => {
+                let mark = self.marker()?;
+                if mark > self.stack.len() || mark <= self.fence() {
+                    return Err(underflow());
+                }
+                let items = self.stack.split_off(mark);
+                if !items.is_empty() {
+                    if items.len() % 2 != 0 {
+                        return Err(Error::malformed("odd number of items for SETITEMS"));
+                    }
+                    let target = copy_item(self.stack.last().ok_or_else(underflow)?);
+                    self.set_items(&target, items)?;
+                }
+            }
+            I::AddItems => {
+                let mark = self.marker()?;
+                if mark > self.stack.len() || mark <= self.fence() {
+                    return Err(underflow());
+                }
+                let items = self.stack.split_off(mark);
+                if !items.is_empty() {
+                    let target = copy_item(self.stack.last().ok_or_else(underflow)?);
+                    self.add_items(&target, items)?;
+                }
+            }
+            I::Get(idx) => {
+                let id = self.memo.get(idx).ok_or_else(|| {
+                    Error::malformed(format!("Memo value not found at index {idx}"))
+                })?;
+                self.stack.push(Item::R(id));
+            }
+            I::Put(idx) => {
+                let id = self.memoize_top()?;
+                self.memo.put(idx, id)?;
+            }
+            I::Memoize => {
+                let id = self.memoize_top()?;
+                let idx = self.memo.entries as i64;
+                self.memo.put(idx, id)?;
+            }
+            I::Global { module, name } => {
+                let node = self.find_class(&module, &name)?;
+                self.push_node(node)?;
+            }
+            I::StackGlobal => {
+                let name = self.pop()?;
+                let module = self.pop()?;
+                let (Some(module), Some(name)) = (self.item_str(&module), self.item_str(&name))
+                else {
+                    return Err(Error::malformed("STACK_GLOBAL requires str"));
+                };
+                let node = self.find_class(&module, &name)?;
+                self.push_node(node)?;
+            }
+            I::Inst { module, name } => {
+                let args = self.pop_mark()?;
+                let node = self.find_class(&module, &name)?;
+                let cls = self.arena.alloc(node)?;
+                let obj = self.call(Item::R(cls), CallKind::Call, args, Vec::new())?;
+                self.push_node(obj)?;
+            }
+            I::Obj => {
+                let mut items = self.pop_mark()?;
+                if items.is_empty() {
+                    return Err(underflow());
+                }
+                let cls = items.remove(0);
+                let obj = self.call(cls, CallKind::Call, items, Vec::new())?;
+                self.push_node(obj)?;
+            }
+            I::Reduce => {
+                let args = self.pop()?;
+                let callable = self.pop()?;
+                let args = self.tuple_items(&args, "argument list")?;
+                let obj = self.call(callable, CallKind::Call, args, Vec::new())?;
+                self.push_node(obj)?;
+            }
+            I::NewObj => {
+                let args = self.pop()?;
+                let cls = self.pop()?;
+                let args = self.tuple_items(&args, "NEWOBJ expected an arg tuple; it")?;
+                let obj = self.call(cls, CallKind::New, args, Vec::new())?;
+                self.push_node(obj)?;
+            }
+            I::NewObjEx => {
+                let kwargs = self.pop()?;
+                let args = self.pop()?;
+                let cls = self.pop()?;
+                let args = self.tuple_items(&args, "NEWOBJ_EX args")?;
+                let kwargs = match &kwargs {
+                    Item::R(id) => match self.arena.node(*id) {
+                        Node::Dict(kv) => kv
+                            .iter()
+                            .map(|(k, v)| (copy_item(k), copy_item(v)))
+                            .collect(),
+                        n => {
+                            return Err(Error::malformed(format!(
+                                "NEWOBJ_EX kwargs must be a dict, not '{}'",
+                                n.type_name()
+                            )))
+                        }
+                    },
+                    Item::V(v) => {
+                        return Err(Error::malformed(format!(
+                            "NEWOBJ_EX kwargs must be a dict, not '{}'",
+                            v.type_name()
+                        )))
+                    }
+                };
+                let obj = self.call(cls, CallKind::New, args, kwargs)?;
+                self.push_node(obj)?;
+            }
+            I::Build => {
+                if self.stack.len() < self.fence() + 2 {
+                    return Err(underflow());
+                }
+                let state = self.pop()?;
+                let target = copy_item(self.top()?);
+                self.build(&target, state)?;
+            }
+            I::Ext(code) => {
+                if code <= 0 {
+                    return Err(Error::malformed("EXT specifies code <= 0"));
+                }
+                let global = self
+                    .setup
+                    .extensions
+                    .and_then(|r| r.get(code))
+                    .cloned()
+                    .ok_or_else(|| {
+                        Error::unsupported(format!("unregistered extension code {code}"))
+                    })?;
+                let node = self.find_class(&global.module, &global.name)?;
+                self.push_node(node)?;
+            }
+            I::PersId(pid) => {
+                let pid = Value::Str(pid.into_owned());
+                self.persistent(pid)?;
+            }
+            I::BinPersId => {
+                let pid = self.pop()?;
+                let pid = self.arena.to_value(&pid)?;
+                self.persistent(pid)?;
+            }
+            I::NextBuffer => {
+                let Some(buffers) = self.setup.buffers.as_deref_mut() else {
+                    return Err(Error::unsupported(
+                        "pickle stream refers to out-of-band data but no *buffers* argument was given",
+                    ));
+                };
+                let buf = buffers
+                    .next()
+                    .ok_or_else(|| Error::malformed("not enough out-of-band buffers"))?;
+                self.push_value(Value::ByteArray(buf))?;
+            }
+            I::ReadonlyBuffer => {
+                if self.stack.len() <= self.fence() {
+                    return Err(underflow());
+                }
+                if let Some(Item::V(v)) = self.stack.last_mut() {
+                    if let Value::ByteArray(b) = v {
+                        *v = Value::Bytes(std::mem::take(b));
+                    }
+                }
+            }
+            I::Proto(p) => {
+                if p > HIGHEST_PROTOCOL {
+                    return Err(Error::malformed(format!("unsupported pickle protocol: {p}")));
+                }
+                self.proto = p;
+            }
+            I::Frame(_) => {}
+        }
+        Ok(false)
+    }
+
+    fn persistent(&mut self, pid: Value) -> Result<()> {
+        let Some(loader) = self.setup.persistent else {
+            return Err(Error::unsupported(
+                "A load persistent id instruction was encountered, but no persistent_load function was specified.",
+            ));
+        };
+        let v = loader
+            .persistent_load(pid)
+            .map_err(|m| Error::malformed(format!("persistent_load failed: {m}")))?;
+        self.push_value(v)
+    }
+
+    /// Makes the top of the stack an arena node (so every later reference aliases it) and
+    /// returns its handle.
+    fn memoize_top(&mut self) -> Result<u32> {
+        if self.stack.len() <= self.fence() {
+            return Err(underflow());
+        }
+        let Some(top) = self.stack.last_mut() else {
+            return Err(underflow());
+        };
+        match top {
+            Item::R(id) => Ok(*id),
+            Item::V(v) => {
+                let v = std::mem::replace(v, Value::None);
+                // The value was charged when pushed; the node adds its slot.
+                let id = self.arena.alloc(Node::Leaf(v))?;
+                if let Some(top) = self.stack.last_mut() {
+                    *top = Item::R(id);
+                }
+                self.arena.charge(0)?;
+                Ok(id)
+            }
+        }
+    }
+}
+
+fn no_attr(type_name: &str, attr: &str) -> Error {
+    Error::malformed(format!("'{type_name}' object has no attribute '{attr}'"))
+}

@@ -1,0 +1,267 @@
+//! The hashable key type of dicts and sets, with Python's equality and hashing rules.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use num_bigint::BigInt;
+
+use super::{Value, Set};
+
+/// A value that can be a dict key or a set element: Python's hashable built-ins (None,
+/// bool, int, float, complex, str, bytes, tuples of hashable values, frozensets) and the
+/// inert symbolic nodes.
+///
+/// Equality follows Python: numbers compare by value across types (`1 == 1.0 == True`),
+/// `nan` is not equal to itself, `str` never equals `bytes`, frozensets compare as sets.
+/// Inert nodes compare structurally (Python would compare most objects by identity).
+///
+/// A `Key` holding a `str` hashes like the `str` itself, so `dict.get("name")` works.
+#[derive(Clone, Debug)]
+pub struct Key(Value);
+
+/// The error of [`Key::new`]: Python would raise `TypeError: unhashable type`.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("unhashable type: '{type_name}'")]
+pub struct Unhashable {
+    /// Python's name of the offending type.
+    pub type_name: &'static str,
+}
+
+impl Key {
+    /// Wraps a hashable value; lists, dicts, sets, bytearrays and tuples containing them are
+    /// refused as Python refuses them.
+    pub fn new(value: Value) -> Result<Key, Unhashable> {
+        check_hashable(&value)?;
+        Ok(Key(value))
+    }
+
+    /// The value.
+    pub fn value(&self) -> &Value {
+        &self.0
+    }
+
+    /// The value, unwrapped.
+    pub fn into_value(self) -> Value {
+        self.0
+    }
+}
+
+impl From<&str> for Key {
+    fn from(s: &str) -> Key {
+        Key(Value::Str(s.to_owned()))
+    }
+}
+
+impl From<i64> for Key {
+    fn from(i: i64) -> Key {
+        Key(Value::Int(i))
+    }
+}
+
+impl std::ops::Deref for Key {
+    type Target = Value;
+    fn deref(&self) -> &Value {
+        &self.0
+    }
+}
+
+fn check_hashable(v: &Value) -> Result<(), Unhashable> {
+    // Iterative, so a deep tuple cannot exhaust the stack.
+    let mut todo = vec![v];
+    while let Some(v) = todo.pop() {
+        match v {
+            Value::List(_)
+            | Value::Dict(_)
+            | Value::Set(_)
+            | Value::ByteArray(_) => {
+                return Err(Unhashable {
+                    type_name: v.type_name(),
+                })
+            }
+            Value::Tuple(items) => todo.extend(items.iter()),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// A number reduced to the form in which equal numbers are identical.
+enum Num<'a> {
+    Int(i64),
+    Big(std::borrow::Cow<'a, BigInt>),
+    Float(f64),
+    Complex(f64, f64),
+}
+
+fn float_to_int(f: f64) -> Option<Num<'static>> {
+    if !f.is_finite() || f.fract() != 0.0 {
+        return None;
+    }
+    if f >= -9.223_372_036_854_775_808e18 && f < 9.223_372_036_854_775_808e18 {
+        return Some(Num::Int(f as i64));
+    }
+    // An integral float beyond i64: mantissa × 2^exponent exactly.
+    let bits = f.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i64 - 1075;
+    let mant = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
+    let mut b = BigInt::from(mant) << usize::try_from(exp).ok()?;
+    if f < 0.0 {
+        b = -b;
+    }
+    Some(Num::Big(std::borrow::Cow::Owned(b)))
+}
+
+fn num(v: &Value) -> Option<Num<'_>> {
+    Some(match v {
+        Value::Bool(b) => Num::Int(i64::from(*b)),
+        Value::Int(i) => Num::Int(*i),
+        Value::BigInt(b) => Num::Big(std::borrow::Cow::Borrowed(b)),
+        Value::Float(f) => float_to_int(*f).unwrap_or(Num::Float(*f)),
+        Value::Complex(re, im) if *im == 0.0 => float_to_int(*re).unwrap_or(Num::Float(*re)),
+        Value::Complex(re, im) => Num::Complex(*re, *im),
+        _ => return None,
+    })
+}
+
+fn num_eq(a: &Num<'_>, b: &Num<'_>) -> bool {
+    match (a, b) {
+        (Num::Int(x), Num::Int(y)) => x == y,
+        (Num::Big(x), Num::Big(y)) => x == y,
+        (Num::Float(x), Num::Float(y)) => x == y,
+        (Num::Complex(a, b), Num::Complex(c, d)) => a == c && b == d,
+        _ => false,
+    }
+}
+
+fn set_eq(a: &Set, b: &Set) -> bool {
+    // IndexSet's equality ignores order, as Python's does.
+    a == b
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        key_eq(&self.0, &other.0)
+    }
+}
+
+fn key_eq(a: &Value, b: &Value) -> bool {
+    if let (Some(x), Some(y)) = (num(a), num(b)) {
+        return num_eq(&x, &y);
+    }
+    match (a, b) {
+        (Value::None, Value::None) => true,
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Bytes(x), Value::Bytes(y)) => x == y,
+        (Value::Tuple(x), Value::Tuple(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| key_eq(p, q))
+        }
+        (Value::FrozenSet(x), Value::FrozenSet(y)) => set_eq(x, y),
+        (Value::Global(x), Value::Global(y)) => x == y,
+        (Value::Object(x), Value::Object(y)) => x == y,
+        _ => false,
+    }
+}
+
+impl Eq for Key {}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_value(&self.0, state);
+    }
+}
+
+fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
+    if let Some(n) = num(v) {
+        match n {
+            Num::Int(i) => {
+                state.write_u8(1);
+                state.write_i64(i);
+            }
+            Num::Big(b) => {
+                state.write_u8(2);
+                b.hash(state);
+            }
+            Num::Float(f) => {
+                state.write_u8(3);
+                state.write_u64(f.to_bits());
+            }
+            Num::Complex(re, im) => {
+                state.write_u8(4);
+                state.write_u64(re.to_bits());
+                state.write_u64(im.to_bits());
+            }
+        }
+        return;
+    }
+    match v {
+        // Exactly `str`'s own Hash, so `str` can look keys up (see `Equivalent` below).
+        Value::Str(s) => s.as_str().hash(state),
+        Value::Bytes(b) => {
+            state.write_u8(5);
+            b.hash(state);
+        }
+        Value::Tuple(items) => {
+            state.write_u8(6);
+            state.write_usize(items.len());
+            for i in items {
+                hash_value(i, state);
+            }
+        }
+        Value::FrozenSet(set) => {
+            // Order-independent: a sum of the elements' own hashes.
+            state.write_u8(7);
+            let sum = set.iter().fold(0u64, |acc, k| {
+                let mut h = DefaultHasher::new();
+                hash_value(k, &mut h);
+                acc.wrapping_add(h.finish())
+            });
+            state.write_u64(sum);
+        }
+        Value::Global(g) => {
+            state.write_u8(8);
+            g.hash(state);
+        }
+        _ => state.write_u8(0),
+    }
+}
+
+impl indexmap::Equivalent<Key> for str {
+    fn equivalent(&self, key: &Key) -> bool {
+        matches!(&key.0, Value::Str(s) if s == self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_numeric_equality() {
+        let one = Key::new(Value::Int(1)).unwrap();
+        assert_eq!(one, Key::new(Value::Bool(true)).unwrap());
+        assert_eq!(one, Key::new(Value::Float(1.0)).unwrap());
+        assert_eq!(one, Key::new(Value::Complex(1.0, 0.0)).unwrap());
+        assert_ne!(
+            Key::new(Value::Float(f64::NAN)).unwrap(),
+            Key::new(Value::Float(f64::NAN)).unwrap()
+        );
+        let big = Value::from_bigint(BigInt::from(1u8) << 70usize);
+        assert_eq!(
+            Key::new(big).unwrap(),
+            Key::new(Value::Float(2f64.powi(70))).unwrap()
+        );
+    }
+
+    #[test]
+    fn unhashable() {
+        assert!(Key::new(Value::List(vec![])).is_err());
+        assert!(Key::new(Value::Tuple(vec![Value::List(vec![])])).is_err());
+        assert!(Key::new(Value::Tuple(vec![Value::Int(1)])).is_ok());
+    }
+
+    #[test]
+    fn str_lookup() {
+        let mut d = super::super::Dict::default();
+        d.insert(Key::from("a"), Value::Int(1));
+        assert_eq!(d.get("a"), Some(&Value::Int(1)));
+    }
+}
