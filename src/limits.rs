@@ -134,12 +134,7 @@ impl Limits {
         "Entries in the memo (PUT, BINPUT, LONG_BINPUT, MEMOIZE).",
         "4194304"
     );
-    knob!(
-        max_marks,
-        get_max_marks,
-        "MARKs open at once.",
-        "4096"
-    );
+    knob!(max_marks, get_max_marks, "MARKs open at once.", "4096");
     knob!(
         max_digits,
         get_max_digits,

@@ -162,10 +162,11 @@ impl Unpickler {
         let value = self.run(&mut dec, Some(&mut buffers), None)?;
         let end = dec.position();
         if end != data.len() as u64 {
-            return Err(
-                Error::malformed(format!("{} bytes of data after STOP", data.len() as u64 - end))
-                    .at(end, None),
-            );
+            return Err(Error::malformed(format!(
+                "{} bytes of data after STOP",
+                data.len() as u64 - end
+            ))
+            .at(end, None));
         }
         Ok(value)
     }

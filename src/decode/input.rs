@@ -182,7 +182,11 @@ impl<R: io::Read> Input for IoInput<R> {
             buf.resize(n, 0);
             let ok = self.fill(&mut buf)?;
             self.scratch = buf;
-            return Ok(if ok { Some(Cow::Borrowed(&self.scratch[..])) } else { None });
+            return Ok(if ok {
+                Some(Cow::Borrowed(&self.scratch[..]))
+            } else {
+                None
+            });
         }
         // Long payload: grow chunk by chunk, so a lying length costs only what arrives.
         let mut buf = Vec::new();

@@ -230,7 +230,9 @@ impl<R: std::io::Read> Decoder<IoInput<R>> {
 }
 
 fn le_u64(b: &[u8]) -> u64 {
-    b.iter().rev().fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
+    b.iter()
+        .rev()
+        .fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
 }
 
 /// A little-endian two's-complement integer of any length (LONG1/LONG4's payload).
@@ -294,8 +296,9 @@ impl<I: Input> Decoder<I> {
             Err(e) => return Err(e.at(offset, None)),
         };
         let Some(opcode) = Opcode::from_byte(byte) else {
-            return Err(Error::malformed(format!("invalid load key, '\\x{byte:02x}'"))
-                .at(offset, None));
+            return Err(
+                Error::malformed(format!("invalid load key, '\\x{byte:02x}'")).at(offset, None),
+            );
         };
         if let Some(end) = self.frame_end {
             if offset + 1 > end {
@@ -432,9 +435,9 @@ impl<I: Input> Decoder<I> {
                 let n = self.fixed::<1>()?[0];
                 I::String(self.payload(u64::from(n))?)
             }
-            Opcode::Unicode => {
-                I::Unicode(Cow::Owned(text::parse_unicode_line(&self.line()?)?.into_owned()))
-            }
+            Opcode::Unicode => I::Unicode(Cow::Owned(
+                text::parse_unicode_line(&self.line()?)?.into_owned(),
+            )),
             Opcode::BinUnicode => {
                 let n = u32::from_le_bytes(self.fixed()?);
                 I::Unicode(utf8_cow(self.payload(u64::from(n))?)?)
@@ -511,7 +514,10 @@ impl<I: Input> Decoder<I> {
             Opcode::EmptySet => I::EmptySet,
             Opcode::AddItems => I::AddItems,
             Opcode::FrozenSet => I::FrozenSet,
-            Opcode::Get => I::Get(index_from_text(text::parse_index_line(&self.line()?, digits)?)),
+            Opcode::Get => I::Get(index_from_text(text::parse_index_line(
+                &self.line()?,
+                digits,
+            )?)),
             Opcode::BinGet => I::Get(i64::from(self.fixed::<1>()?[0])),
             Opcode::LongBinGet => I::Get(i64::from(u32::from_le_bytes(self.fixed()?))),
             Opcode::Put => {

@@ -299,7 +299,9 @@ pub(crate) fn parse_string_line(line: &[u8]) -> Result<Cow<'_, [u8]>> {
 
 /// The error for a lone surrogate, which Python strings can hold and Rust strings cannot.
 pub(crate) fn surrogate_error() -> Error {
-    Error::unsupported("string contains a lone surrogate code point, which this crate does not represent")
+    Error::unsupported(
+        "string contains a lone surrogate code point, which this crate does not represent",
+    )
 }
 
 /// UNICODE's argument: `raw-unicode-escape` decoding (bytes are Latin‑1 code points;
@@ -307,9 +309,10 @@ pub(crate) fn surrogate_error() -> Error {
 pub(crate) fn parse_unicode_line(line: &[u8]) -> Result<Cow<'_, str>> {
     if line.is_ascii() && !line.contains(&b'\\') {
         // ASCII is valid UTF-8.
-        return Ok(Cow::Borrowed(std::str::from_utf8(line).map_err(|_| {
-            Error::malformed("UNICODE argument is not ASCII")
-        })?));
+        return Ok(Cow::Borrowed(
+            std::str::from_utf8(line)
+                .map_err(|_| Error::malformed("UNICODE argument is not ASCII"))?,
+        ));
     }
     let mut out = String::with_capacity(line.len());
     let mut i = 0;
@@ -350,8 +353,7 @@ pub(crate) fn parse_unicode_line(line: &[u8]) -> Result<Cow<'_, str>> {
         if (0xd800..0xe000).contains(&v) {
             return Err(surrogate_error());
         }
-        let ch =
-            char::from_u32(v).ok_or_else(|| Error::malformed("\\Uxxxxxxxx out of range"))?;
+        let ch = char::from_u32(v).ok_or_else(|| Error::malformed("\\Uxxxxxxxx out of range"))?;
         out.push(ch);
     }
     Ok(Cow::Owned(out))

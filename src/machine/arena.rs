@@ -198,7 +198,9 @@ impl Arena {
     pub fn node(&self, id: u32) -> &Node {
         // Handles are only made by `alloc`, so they are always in range; the fallback
         // keeps even a logic error from panicking.
-        self.slots.get(id as usize).map_or(&Node::Taken, |s| &s.node)
+        self.slots
+            .get(id as usize)
+            .map_or(&Node::Taken, |s| &s.node)
     }
 
     #[inline]
@@ -244,7 +246,12 @@ impl Arena {
         self.convert(copy, false, &mut cache)
     }
 
-    fn convert(&mut self, root: Item, consume: bool, cache: &mut HashMap<u32, Done>) -> Result<Value> {
+    fn convert(
+        &mut self,
+        root: Item,
+        consume: bool,
+        cache: &mut HashMap<u32, Done>,
+    ) -> Result<Value> {
         let root_id = match root {
             Item::V(v) => return Ok(v),
             Item::R(id) => id,
@@ -253,7 +260,9 @@ impl Arena {
         let mut stack: Vec<(u32, bool, u64)> = vec![(root_id, false, 1)];
         while let Some(&(id, expanded, depth)) = stack.last() {
             let is_done = if consume {
-                self.slots.get(id as usize).is_some_and(|s| s.done.is_some())
+                self.slots
+                    .get(id as usize)
+                    .is_some_and(|s| s.done.is_some())
             } else {
                 cache.contains_key(&id)
             };
@@ -318,7 +327,12 @@ impl Arena {
     }
 
     /// The value of a converted child: moved on its last use, otherwise copied and charged.
-    fn take(&mut self, id: u32, consume: bool, cache: &mut HashMap<u32, Done>) -> Result<(Value, u64, u64)> {
+    fn take(
+        &mut self,
+        id: u32,
+        consume: bool,
+        cache: &mut HashMap<u32, Done>,
+    ) -> Result<(Value, u64, u64)> {
         if !consume {
             let Some(d) = cache.get(&id) else {
                 return Err(Error::malformed("object used before it was complete"));
@@ -371,7 +385,13 @@ impl Arena {
         }
     }
 
-    fn build(&mut self, id: u32, depth: u64, consume: bool, cache: &mut HashMap<u32, Done>) -> Result<Done> {
+    fn build(
+        &mut self,
+        id: u32,
+        depth: u64,
+        consume: bool,
+        cache: &mut HashMap<u32, Done>,
+    ) -> Result<Done> {
         let node = if consume {
             match self.slots.get_mut(id as usize) {
                 Some(s) => std::mem::replace(&mut s.node, Node::Taken),
@@ -480,9 +500,17 @@ fn shallow_copy(node: &Node) -> Node {
         Node::Tuple(v) => Node::Tuple(items(v)),
         Node::Set(v) => Node::Set(items(v)),
         Node::FrozenSet(v) => Node::FrozenSet(items(v)),
-        Node::Dict(kv) => Node::Dict(kv.iter().map(|(k, v)| (copy_item(k), copy_item(v))).collect()),
+        Node::Dict(kv) => Node::Dict(
+            kv.iter()
+                .map(|(k, v)| (copy_item(k), copy_item(v)))
+                .collect(),
+        ),
         Node::Global(g, d) => Node::Global(g.clone(), d.clone()),
-        Node::Native { value, global, ctor } => Node::Native {
+        Node::Native {
+            value,
+            global,
+            ctor,
+        } => Node::Native {
             value: value.clone(),
             global: global.clone(),
             ctor: ctor.clone(),
@@ -491,7 +519,11 @@ fn shallow_copy(node: &Node) -> Node {
             callable: copy_item(&o.callable),
             kind: o.kind,
             args: items(&o.args),
-            kwargs: o.kwargs.iter().map(|(k, v)| (copy_item(k), copy_item(v))).collect(),
+            kwargs: o
+                .kwargs
+                .iter()
+                .map(|(k, v)| (copy_item(k), copy_item(v)))
+                .collect(),
             mutations: o
                 .mutations
                 .iter()

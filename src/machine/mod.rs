@@ -78,7 +78,9 @@ impl Memo {
     }
 
     fn put(&mut self, idx: i64, id: u32) -> Result<()> {
-        let slot = usize::try_from(idx).ok().and_then(|i| self.dense.get_mut(i));
+        let slot = usize::try_from(idx)
+            .ok()
+            .and_then(|i| self.dense.get_mut(i));
         let fresh = match slot {
             Some(s) => {
                 let fresh = *s == EMPTY;
@@ -156,10 +158,14 @@ impl<'a> Machine<'a> {
                 Ok(false) => {}
                 Ok(true) => {
                     let root = self.pop().map_err(|e| e.at(offset, Some(opcode)))?;
-                    let Machine { arena, stack, memo, .. } = self;
+                    let Machine {
+                        arena, stack, memo, ..
+                    } = self;
                     // The memo and leftover stack items are not part of the result.
                     drop((stack, memo));
-                    return arena.into_value(root).map_err(|e| e.at(offset, Some(opcode)));
+                    return arena
+                        .into_value(root)
+                        .map_err(|e| e.at(offset, Some(opcode)));
                 }
                 Err(e) => return Err(e.at(offset, Some(opcode))),
             }
@@ -258,9 +264,10 @@ impl<'a> Machine<'a> {
                         bytes[pos]
                     )));
                 }
-                Value::Str(String::from_utf8(bytes.into_owned()).map_err(|_| {
-                    Error::malformed("'ascii' codec can't decode the string")
-                })?)
+                Value::Str(
+                    String::from_utf8(bytes.into_owned())
+                        .map_err(|_| Error::malformed("'ascii' codec can't decode the string"))?,
+                )
             }
             Encoding::Utf8 => Value::Str(crate::decode::text::utf8(&bytes)?.to_owned()),
         })
@@ -360,7 +367,11 @@ impl<'a> Machine<'a> {
                     })
                 })?;
                 self.arena.charge(leaf_size(&value))?;
-                Ok(Node::Native { value, global, ctor })
+                Ok(Node::Native {
+                    value,
+                    global,
+                    ctor,
+                })
             }
         }
     }
@@ -404,13 +415,13 @@ impl<'a> Machine<'a> {
             Some(Node::Native { .. }) => {
                 let values = self.values_of(&items)?;
                 match self.arena.node_mut(id) {
-                    Some(Node::Native {
-                        value: Value::List(l),
-                        ..
-                    }) => {
-                        l.extend(values);
-                        Ok(())
-                    }
+                    Some(Node::Native { value, .. }) => match value.list_mut() {
+                        Some(l) => {
+                            l.extend(values);
+                            Ok(())
+                        }
+                        None => Err(no_attr(value.type_name(), "append")),
+                    },
                     Some(n) => Err(no_attr(n.type_name(), "append")),
                     None => Err(underflow()),
                 }
@@ -517,15 +528,15 @@ impl<'a> Machine<'a> {
                     let k = arena::to_key(self.arena.to_value(k)?)?;
                     vals.push((k, self.arena.to_value(v)?));
                 }
-                match self.arena.node_mut(id) {
-                    Some(Node::Native {
-                        value: Value::Dict(d),
-                        ..
-                    }) => {
+                match self.arena.node_mut(id).and_then(|n| match n {
+                    Node::Native { value, .. } => value.dict_mut(),
+                    _ => None,
+                }) {
+                    Some(d) => {
                         d.extend(vals);
                         Ok(())
                     }
-                    _ => Err(Error::malformed(format!(
+                    None => Err(Error::malformed(format!(
                         "'{kind}' object does not support item assignment"
                     ))),
                 }
@@ -596,7 +607,12 @@ impl<'a> Machine<'a> {
                     return Ok(());
                 }
                 let state = self.arena.to_value(&state)?;
-                let Some(Node::Native { value, global, ctor }) = self.arena.node_mut(id) else {
+                let Some(Node::Native {
+                    value,
+                    global,
+                    ctor,
+                }) = self.arena.node_mut(id)
+                else {
                     return Err(underflow());
                 };
                 let obj = std::mem::replace(value, Value::None);
@@ -915,7 +931,9 @@ impl<'a> Machine<'a> {
             }
             I::Proto(p) => {
                 if p > HIGHEST_PROTOCOL {
-                    return Err(Error::malformed(format!("unsupported pickle protocol: {p}")));
+                    return Err(Error::malformed(format!(
+                        "unsupported pickle protocol: {p}"
+                    )));
                 }
                 self.proto = p;
             }

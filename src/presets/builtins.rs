@@ -24,14 +24,19 @@ fn set_from(args: Vec<Value>, frozen: bool) -> Result<Value, String> {
 /// `s.encode('latin-1')` for a string of code points below 256.
 fn latin1(s: &str) -> Result<Vec<u8>, String> {
     s.chars()
-        .map(|c| u8::try_from(u32::from(c)).map_err(|_| "'latin-1' codec can't encode character".to_owned()))
+        .map(|c| {
+            u8::try_from(u32::from(c))
+                .map_err(|_| "'latin-1' codec can't encode character".to_owned())
+        })
         .collect()
 }
 
 fn bytearray(args: Vec<Value>) -> Result<Value, String> {
     match <[Value; 2]>::try_from(args) {
         // Protocols 0–2 (and Python 2): bytearray(str, 'latin-1').
-        Ok([Value::Str(s), Value::Str(enc)]) if enc == "latin-1" => Ok(Value::ByteArray(latin1(&s)?)),
+        Ok([Value::Str(s), Value::Str(enc)]) if enc == "latin-1" => {
+            Ok(Value::ByteArray(latin1(&s)?))
+        }
         Ok(_) => Err("expected (str, 'latin-1')".to_owned()),
         Err(args) => match <[Value; 1]>::try_from(args) {
             // Protocols 3 and 4: bytearray(bytes).

@@ -188,8 +188,6 @@ fn write_mutations<W: Write + ?Sized>(out: &mut W, mutations: &[Mutation]) -> fm
 
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c == '_' || c.is_alphabetic())
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
         && chars.all(|c| c == '_' || c.is_alphanumeric())
 }

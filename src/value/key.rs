@@ -4,7 +4,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use num_bigint::BigInt;
 
-use super::{Value, Set};
+use super::{Set, Value};
 
 /// A value that can be a dict key or a set element: Python's hashable built-ins (None,
 /// bool, int, float, complex, str, bytes, tuples of hashable values, frozensets) and the
@@ -69,10 +69,7 @@ fn check_hashable(v: &Value) -> Result<(), Unhashable> {
     let mut todo = vec![v];
     while let Some(v) = todo.pop() {
         match v {
-            Value::List(_)
-            | Value::Dict(_)
-            | Value::Set(_)
-            | Value::ByteArray(_) => {
+            Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::ByteArray(_) => {
                 return Err(Unhashable {
                     type_name: v.type_name(),
                 })

@@ -218,4 +218,21 @@ impl Value {
             _ => None,
         }
     }
+
+    /// The mapping SETITEM(S) writes into, for values that behave as a dict (a `dict`,
+    /// and the dict-like types presets construct).
+    pub fn dict_mut(&mut self) -> Option<&mut Dict> {
+        match self {
+            Value::Dict(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The sequence APPEND(S) writes into, for values that behave as a list.
+    pub fn list_mut(&mut self) -> Option<&mut Vec<Value>> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
 }
