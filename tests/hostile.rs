@@ -130,6 +130,19 @@ fn expect_value(loader: &Unpickler, data: &[u8], display: &str, bound: usize) {
     }
 }
 
+/// Runs `f` on a thread with a 64 MiB stack. Values nested up to the depth limit (1000) are
+/// cloned, hashed, compared, printed and dropped recursively, one level per frame group;
+/// an unoptimised build needs more than the 2 MiB of a test thread for 1000 levels of
+/// frozensets, an optimised one does not.
+fn with_big_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(64 * MIB)
+        .spawn(f)
+        .expect("spawn")
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e));
+}
+
 /// The start of a value's Display, for messages.
 fn short(v: &Value) -> String {
     let s = v.to_string();
@@ -182,4 +195,83 @@ fn next_buffer_without_buffers() {
         .load_slice_with_buffers(&data, vec![b"ab".to_vec()])
         .unwrap();
     assert_eq!(v.to_string(), "bytearray(b'ab')");
+}
+
+// ---------------------------------------------------------------------------------------
+// Values made by policy constructors count against the budgets like any other value.
+// ---------------------------------------------------------------------------------------
+
+/// `frozenset([frozenset([... ()])])`, `n` levels deep, each level a call of the allowed
+/// constructor `builtins.frozenset` (memoized once, fetched with BINGET).
+fn nested_frozensets(n: usize) -> Vec<u8> {
+    Asm::proto(2)
+        .global("builtins", "frozenset")
+        .binput(0)
+        .pop()
+        .repeat(b"h\x00]", n)
+        .empty_tuple()
+        .repeat(b"a\x85R", n)
+        .stop()
+        .bytes()
+}
+
+/// Constructed values used to count as one level and one leaf, so nesting them bypassed
+/// the depth limit (a 10 000-level chain overflowed the stack when dropped) and copying
+/// them bypassed the result budget (time and memory quadratic in the input). Now their real
+/// height and size count: the chain stops at the depth limit, at the REDUCE that would make
+/// the 1000th level (its argument `([fs],)` is then 1001 levels high).
+#[test]
+fn nested_constructed_values_hit_the_depth_limit() {
+    with_big_stack(|| {
+        let n = 10_000;
+        let data = nested_frozensets(n);
+        // PROTO, GLOBAL, BINPUT, POP; n × (BINGET, EMPTY_LIST); EMPTY_TUPLE; then
+        // APPEND, TUPLE1, REDUCE per level.
+        let head = 2 + 20 + 2 + 1;
+        let reduce = |k: usize| (head + 3 * n + 1 + 3 * (k - 1) + 2) as u64;
+        // Each level keeps its own copy of the levels below it (~1000²/2 one-element
+        // frozensets of ~250 bytes before the limit).
+        let e = expect(&strict(), &data, Want::Limit(Limit::Depth), 192 * MIB);
+        assert_eq!(e.offset(), Some(reduce(1000)), "{e}");
+        // Below the limit they load, and print as CPython prints them.
+        let small = strict().limits(Limits::default().max_depth(4));
+        expect_value(
+            &small,
+            &nested_frozensets(3),
+            "frozenset({frozenset({frozenset({()})})})",
+            MIB,
+        );
+        expect(
+            &small,
+            &nested_frozensets(4),
+            Want::Limit(Limit::Depth),
+            MIB,
+        );
+    });
+}
+
+/// One constructed frozenset of 10 000 ints, memoized and referenced 100 000 times: every
+/// copy is charged its real size, so the result budget stops it (each copy used to be
+/// charged as one 32-byte leaf: 10^9 set entries, tens of GiB).
+#[test]
+fn copies_of_constructed_values_are_charged() {
+    let mut a = Asm::proto(2).global("builtins", "frozenset").mark().mark();
+    for i in 0..10_000u16 {
+        a = a.binint2(i);
+    }
+    let data = a
+        .list()
+        .tuple()
+        .reduce()
+        .binput(0)
+        .pop()
+        .empty_list()
+        .mark()
+        .repeat(b"h\x00", 100_000)
+        .appends()
+        .stop()
+        .bytes();
+    let budget = 64 * MIB;
+    let l = strict().limits(Limits::default().max_result_bytes(budget as u64));
+    expect(&l, &data, Want::Limit(Limit::ResultBytes), 4 * budget);
 }

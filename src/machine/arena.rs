@@ -160,6 +160,65 @@ pub(crate) fn leaf_size(v: &Value) -> u64 {
         }
 }
 
+/// The bytes a whole value takes, as the budget counts them (every value its own size plus
+/// its payload), and its height (container levels, 0 for a scalar); without recursion.
+/// Values that policy constructors made are measured with it, so that what they hold counts
+/// against the budgets like any other part of the result.
+pub(crate) fn measure(v: &Value) -> (u64, u64) {
+    let (mut size, mut height) = (0u64, 0u64);
+    let mut todo: Vec<(&Value, u64)> = vec![(v, 0)];
+    while let Some((v, depth)) = todo.pop() {
+        size = size.saturating_add(leaf_size(v));
+        let below = depth + 1;
+        match v {
+            Value::Tuple(xs) | Value::List(xs) => todo.extend(xs.iter().map(|x| (x, below))),
+            Value::Dict(d) => {
+                for (k, x) in d.iter() {
+                    todo.push((k.value(), below));
+                    todo.push((x, below));
+                }
+            }
+            Value::Set(s) | Value::FrozenSet(s) => {
+                todo.extend(s.iter().map(|k| (k.value(), below)))
+            }
+            Value::Object(o) => {
+                todo.push((&o.callable, below));
+                todo.extend(o.args.iter().map(|x| (x, below)));
+                for (k, x) in &o.kwargs {
+                    todo.push((k, below));
+                    todo.push((x, below));
+                }
+                for m in &o.mutations {
+                    match m {
+                        Mutation::SetState(x) | Mutation::Append(x) => todo.push((x, below)),
+                        Mutation::Extend(xs) | Mutation::Add(xs) => {
+                            todo.extend(xs.iter().map(|x| (x, below)))
+                        }
+                        Mutation::SetItem(k, x) => {
+                            todo.push((k, below));
+                            todo.push((x, below));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        // A container spans one level below its own depth.
+        if matches!(
+            v,
+            Value::Tuple(_)
+                | Value::List(_)
+                | Value::Dict(_)
+                | Value::Set(_)
+                | Value::FrozenSet(_)
+                | Value::Object(_)
+        ) {
+            height = height.max(below);
+        }
+    }
+    (size, height)
+}
+
 impl Arena {
     pub fn new(max_bytes: u64, max_depth: u64) -> Arena {
         Arena {
@@ -178,6 +237,16 @@ impl Arena {
             return Err(Error::limit(Limit::ResultBytes, self.max_bytes));
         }
         Ok(())
+    }
+
+    /// Checks a value a policy constructor returned: its height within the depth limit
+    /// (so no later walk over it recurses deeper than the limit), and charges it.
+    pub fn admit_native(&mut self, v: &Value) -> Result<()> {
+        let (_, height) = measure(v);
+        if height > self.max_depth {
+            return Err(Error::limit(Limit::Depth, self.max_depth));
+        }
+        self.charge(leaf_size(v))
     }
 
     /// Adds a node and returns its handle.
@@ -432,7 +501,10 @@ impl Arena {
             }
             Node::Global(g, _) => Value::Global(Box::new(g)),
             Node::Native { value, .. } => {
-                acc.0 = leaf_size(&value);
+                // Its real size and height: a constructed value may hold a whole tree.
+                let (size, height) = measure(&value);
+                acc.0 = size;
+                acc.1 = height.saturating_sub(1);
                 value
             }
             Node::Object(o) => {

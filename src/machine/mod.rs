@@ -366,7 +366,7 @@ impl<'a> Machine<'a> {
                         message,
                     })
                 })?;
-                self.arena.charge(leaf_size(&value))?;
+                self.arena.admit_native(&value)?;
                 Ok(Node::Native {
                     value,
                     global,
@@ -623,7 +623,7 @@ impl<'a> Machine<'a> {
                         message,
                     })
                 })?;
-                self.arena.charge(leaf_size(&new))?;
+                self.arena.admit_native(&new)?;
                 if let Some(Node::Native { value, .. }) = self.arena.node_mut(id) {
                     *value = new;
                 }
