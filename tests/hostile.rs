@@ -275,3 +275,90 @@ fn copies_of_constructed_values_are_charged() {
     let l = strict().limits(Limits::default().max_result_bytes(budget as u64));
     expect(&l, &data, Want::Limit(Limit::ResultBytes), 4 * budget);
 }
+
+// ---------------------------------------------------------------------------------------
+// Hash flooding: keys that are all unequal must not all hash alike.
+// ---------------------------------------------------------------------------------------
+
+/// Runs `f`, asserting it takes less than `secs` seconds (the quadratic versions of these
+/// cases take minutes).
+#[track_caller]
+fn within<T>(secs: u64, f: impl FnOnce() -> T) -> T {
+    let t = std::time::Instant::now();
+    let r = f();
+    let took = t.elapsed();
+    assert!(took.as_secs() < secs, "took {took:?}, allowed {secs} s");
+    r
+}
+
+/// A dict and a set with 20 000 NaN keys. NaN is unequal to itself, so (as in CPython,
+/// where each NaN from a pickle is a distinct object) every key stays. They all hashed
+/// alike, so each insertion compared against every earlier key: quadratic (500 KB of
+/// input took 41 s in release).
+#[test]
+fn nan_keys_do_not_collide() {
+    let n = 20_000;
+    let mut d = Asm::proto(2).empty_dict().mark();
+    let mut s = Asm::proto(4).empty_set().mark();
+    for _ in 0..n {
+        d = d.binfloat(f64::NAN).none();
+        s = s.binfloat(f64::NAN);
+    }
+    let d = d.setitems().stop().bytes();
+    let s = s.additems().stop().bytes();
+    for data in [d, s] {
+        let v = within(5, || strict().load_slice(&data).unwrap());
+        let len = match &v {
+            Value::Dict(d) => d.len(),
+            Value::Set(s) => s.len(),
+            other => panic!("{}", short(other)),
+        };
+        assert_eq!(len, n);
+    }
+    // Complex numbers with a NaN part, through the allowed `builtins.complex`.
+    let mut c = Asm::proto(2)
+        .global("builtins", "complex")
+        .binput(0)
+        .pop()
+        .empty_dict()
+        .mark();
+    for i in 0..n {
+        c = c
+            .binget(0)
+            .binfloat(i as f64)
+            .binfloat(f64::NAN)
+            .tuple2()
+            .reduce()
+            .none();
+    }
+    let c = c.setitems().stop().bytes();
+    let v = within(5, || strict().load_slice(&c).unwrap());
+    assert_eq!(v.as_dict().map(|d| d.len()), Some(n));
+}
+
+/// Under `opaque`, inert objects used as dict keys all hashed to one value. 20 000 keys
+/// `os.system(i)`, and `os.system([i])` whose only difference is inside a list.
+#[test]
+fn inert_object_keys_do_not_collide() {
+    let n = 20_000;
+    for in_list in [false, true] {
+        let mut a = Asm::proto(2)
+            .global("os", "system")
+            .binput(0)
+            .pop()
+            .empty_dict()
+            .mark();
+        for i in 0..n {
+            a = a.binget(0);
+            if in_list {
+                a = a.empty_list().binint(i).append();
+            } else {
+                a = a.binint(i);
+            }
+            a = a.tuple1().reduce().none();
+        }
+        let data = a.setitems().stop().bytes();
+        let v = within(5, || opaque().load_slice(&data).unwrap());
+        assert_eq!(v.as_dict().map(|d| d.len()), Some(n as usize));
+    }
+}
