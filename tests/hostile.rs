@@ -362,3 +362,440 @@ fn inert_object_keys_do_not_collide() {
         assert_eq!(v.as_dict().map(|d| d.len()), Some(n as usize));
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Code-execution routes: every way a pickle can name a callable reaches the policy.
+// ---------------------------------------------------------------------------------------
+
+/// The callables that turn a pickle into code execution (or into an arbitrary-object
+/// resolver) in CPython. None is in any preset; every route must refuse each of them under
+/// `strict`, and keep each inert under `opaque`.
+const TARGETS: &[(&str, &str)] = &[
+    ("os", "system"),
+    ("subprocess", "Popen"),
+    ("builtins", "eval"),
+    ("builtins", "exec"),
+    ("builtins", "__import__"),
+    ("builtins", "getattr"),
+    ("posix", "system"),
+    ("nt", "system"),
+    ("runpy", "_run_code"),
+    ("pty", "spawn"),
+    ("pip", "main"),
+    ("torch.hub", "load"),
+    ("operator", "attrgetter"),
+    ("functools", "partial"),
+    ("pickle", "loads"),
+];
+
+/// One route: the payload calling `module.name('id')` (or creating it), the offset and
+/// opcode where the name is met, and what `opaque` prints.
+struct Route {
+    data: Vec<u8>,
+    offset: usize,
+    opcode: &'static str,
+    inert: String,
+}
+
+/// The registry the EXT routes use: codes of each width mapped to the targets.
+fn ext_registry() -> ExtensionRegistry {
+    let mut r = ExtensionRegistry::new();
+    for (i, (m, n)) in TARGETS.iter().enumerate() {
+        let i = i as i32;
+        r = r
+            .add(1 + i, m, n)
+            .add(0x100 + i, m, n)
+            .add(0x0100_0000 + i, m, n);
+    }
+    r
+}
+
+fn routes(module: &str, name: &str, index: usize) -> Vec<(&'static str, Route)> {
+    let dotted = format!("{module}.{name}");
+    let call = format!("{dotted}('id')");
+    let mut out = Vec::new();
+    // GLOBAL + REDUCE, protocol 0.
+    out.push((
+        "GLOBAL",
+        Route {
+            data: Asm::new()
+                .global(module, name)
+                .mark()
+                .string_text("'id'")
+                .tuple()
+                .reduce()
+                .stop()
+                .bytes(),
+            offset: 0,
+            opcode: "GLOBAL",
+            inert: call.clone(),
+        },
+    ));
+    // STACK_GLOBAL from SHORT_BINUNICODE operands.
+    let a = Asm::proto(4)
+        .short_binunicode(module)
+        .short_binunicode(name);
+    let at = a.len();
+    out.push((
+        "STACK_GLOBAL/SHORT_BINUNICODE",
+        Route {
+            data: a
+                .stack_global_op()
+                .short_binunicode("id")
+                .tuple1()
+                .reduce()
+                .stop()
+                .bytes(),
+            offset: at,
+            opcode: "STACK_GLOBAL",
+            inert: call.clone(),
+        },
+    ));
+    // STACK_GLOBAL from BINUNICODE8 operands.
+    let a = Asm::proto(4).binunicode8(module).binunicode8(name);
+    let at = a.len();
+    out.push((
+        "STACK_GLOBAL/BINUNICODE8",
+        Route {
+            data: a
+                .stack_global_op()
+                .binunicode8("id")
+                .tuple1()
+                .reduce()
+                .stop()
+                .bytes(),
+            offset: at,
+            opcode: "STACK_GLOBAL",
+            inert: call.clone(),
+        },
+    ));
+    // STACK_GLOBAL from memoized strings fetched with BINGET, memoized out of order under
+    // a mark that is then discarded, so no string opcode sits next to STACK_GLOBAL.
+    let a = Asm::proto(4)
+        .mark()
+        .short_binunicode(name)
+        .memoize()
+        .binunicode(module)
+        .memoize()
+        .pop_mark()
+        .binget(1)
+        .binget(0);
+    let at = a.len();
+    out.push((
+        "STACK_GLOBAL/MEMOIZE+BINGET",
+        Route {
+            data: a
+                .stack_global_op()
+                .short_binunicode("id")
+                .tuple1()
+                .reduce()
+                .stop()
+                .bytes(),
+            offset: at,
+            opcode: "STACK_GLOBAL",
+            inert: call.clone(),
+        },
+    ));
+    // ... and through text PUT/GET and LONG_BINPUT/LONG_BINGET with large indices.
+    let a = Asm::proto(4)
+        .unicode_text(module)
+        .put("7")
+        .pop()
+        .binunicode(name)
+        .long_binput(0x8000_0000)
+        .pop()
+        .get("7")
+        .long_binget(0x8000_0000);
+    let at = a.len();
+    out.push((
+        "STACK_GLOBAL/PUT+GET",
+        Route {
+            data: a
+                .stack_global_op()
+                .short_binunicode("id")
+                .tuple1()
+                .reduce()
+                .stop()
+                .bytes(),
+            offset: at,
+            opcode: "STACK_GLOBAL",
+            inert: call.clone(),
+        },
+    ));
+    // INST: the name and the call in one opcode.
+    let a = Asm::new().mark().string_text("'id'");
+    let at = a.len();
+    out.push((
+        "INST",
+        Route {
+            data: a.inst(module, name).stop().bytes(),
+            offset: at,
+            opcode: "INST",
+            inert: call.clone(),
+        },
+    ));
+    // OBJ: the callable taken from the stack (named by GLOBAL just after the mark).
+    out.push((
+        "OBJ",
+        Route {
+            data: Asm::proto(1)
+                .mark()
+                .global(module, name)
+                .string_text("'id'")
+                .obj()
+                .stop()
+                .bytes(),
+            offset: 3,
+            opcode: "GLOBAL",
+            inert: call.clone(),
+        },
+    ));
+    // NEWOBJ: cls.__new__(cls).
+    out.push((
+        "NEWOBJ",
+        Route {
+            data: Asm::proto(2)
+                .global(module, name)
+                .empty_tuple()
+                .newobj()
+                .stop()
+                .bytes(),
+            offset: 2,
+            opcode: "GLOBAL",
+            inert: format!("{dotted}.__new__({dotted})"),
+        },
+    ));
+    // NEWOBJ_EX with a keyword argument.
+    let a = Asm::proto(4).stack_global(module, name);
+    let at = a.len() - 1;
+    out.push((
+        "NEWOBJ_EX",
+        Route {
+            data: a
+                .short_binunicode("id")
+                .tuple1()
+                .empty_dict()
+                .short_binunicode("shell")
+                .op(0x88)
+                .setitem()
+                .newobj_ex()
+                .stop()
+                .bytes(),
+            offset: at,
+            opcode: "STACK_GLOBAL",
+            inert: format!("{dotted}.__new__({dotted}, 'id', shell=True)"),
+        },
+    ));
+    // EXT1, EXT2, EXT4 through a registry that maps codes to the target.
+    let i = index as i32;
+    for (label, ext) in [
+        ("EXT1", Asm::new().ext1(1 + i as u8)),
+        ("EXT2", Asm::new().ext2(0x100 + i as u16)),
+        ("EXT4", Asm::new().ext4(0x0100_0000 + i)),
+    ] {
+        out.push((
+            label,
+            Route {
+                data: Asm::proto(2)
+                    .raw(&ext.bytes())
+                    .short_binstring(b"id")
+                    .tuple1()
+                    .reduce()
+                    .stop()
+                    .bytes(),
+                offset: 2,
+                opcode: label,
+                inert: call.clone(),
+            },
+        ));
+    }
+    out
+}
+
+/// Every target through every route: refused under `strict` with the exact name at the
+/// opcode that named it (and nothing after it runs); inert under `opaque` with the exact
+/// Display. Both through the slice and the reader paths.
+#[test]
+fn code_execution_routes_reach_the_policy() {
+    let mut checked = 0;
+    for (index, &(module, name)) in TARGETS.iter().enumerate() {
+        for (label, r) in routes(module, name, index) {
+            let what = format!("{module}.{name} via {label}");
+            let strict = strict().extensions(ext_registry());
+            let e = expect(&strict, &r.data, refused(module, name), 64 * KIB);
+            assert_eq!(e.offset(), Some(r.offset as u64), "{what}: {e}");
+            assert_eq!(e.opcode().map(|o| o.name()), Some(r.opcode), "{what}");
+            let opaque = opaque().extensions(ext_registry());
+            expect_value(&opaque, &r.data, &r.inert, 64 * KIB);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, TARGETS.len() * 12);
+}
+
+/// Without a registry, EXT codes are unsupported (CPython: "unregistered extension
+/// code"), whatever the policy; code 0 and negative codes are malformed ("EXT specifies
+/// code <= 0").
+#[test]
+fn extension_codes_without_registry() {
+    for ext in [
+        Asm::new().ext1(1),
+        Asm::new().ext2(0xffff),
+        Asm::new().ext4(i32::MAX),
+    ] {
+        let data = Asm::proto(2).raw(&ext.bytes()).stop().bytes();
+        expect_at(
+            &strict(),
+            &data,
+            Want::Unsupported("unregistered extension code"),
+            2,
+            64 * KIB,
+        );
+        expect_at(
+            &opaque(),
+            &data,
+            Want::Unsupported("unregistered extension code"),
+            2,
+            64 * KIB,
+        );
+    }
+    for ext in [
+        Asm::new().ext1(0),
+        Asm::new().ext2(0),
+        Asm::new().ext4(0),
+        Asm::new().ext4(-1),
+        Asm::new().ext4(i32::MIN),
+    ] {
+        let data = Asm::proto(2).raw(&ext.bytes()).stop().bytes();
+        let l = strict().extensions(ext_registry());
+        expect_at(
+            &l,
+            &data,
+            Want::Malformed("EXT specifies code <= 0"),
+            2,
+            64 * KIB,
+        );
+    }
+}
+
+/// Persistent ids are a separate object source: refused (unsupported) unless a loader is
+/// configured, under every policy; with a loader, the loader receives the id as plain data
+/// (never a name to resolve) and its answer is the value.
+#[test]
+fn persistent_ids() {
+    let text = Asm::new().persid("os.system").stop().bytes();
+    let bin = Asm::proto(2)
+        .short_binunicode("os")
+        .short_binunicode("system")
+        .tuple2()
+        .binpersid()
+        .stop()
+        .bytes();
+    for l in [strict(), opaque()] {
+        expect_at(&l, &text, Want::Unsupported("persistent_load"), 0, 64 * KIB);
+        expect_at(
+            &l,
+            &bin,
+            Want::Unsupported("persistent_load"),
+            2 + 4 + 8 + 1,
+            64 * KIB,
+        );
+    }
+    let l = strict().persistent_load(|pid: Value| Ok(Value::List(vec![pid])));
+    expect_value(&l, &text, "['os.system']", 64 * KIB);
+    expect_value(&l, &bin, "[('os', 'system')]", 64 * KIB);
+    // A loader's refusal is final and malformed.
+    let l = strict().persistent_load(|_: Value| Err("no".to_owned()));
+    expect(
+        &l,
+        &bin,
+        Want::Malformed("persistent_load failed: no"),
+        64 * KIB,
+    );
+    // BINPERSID with nothing on the stack, PERSID with a non-ASCII id.
+    expect(
+        &l,
+        &Asm::proto(2).binpersid().stop().bytes(),
+        Want::Malformed("underflow"),
+        64 * KIB,
+    );
+    expect(
+        &l,
+        &Asm::new().raw(b"P\xc3\xa9\n.").bytes(),
+        Want::Malformed("ASCII"),
+        64 * KIB,
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// FRAME lies.
+// ---------------------------------------------------------------------------------------
+
+/// A FRAME that claims more bytes than the input has used to be refused up front from a
+/// slice ("truncated") while a reader ran the frame's opcodes and failed at the first bad
+/// one: the two paths disagreed (found by the `reader_vs_slice` fuzz target). Now both
+/// run the opcodes as they come and fail at the first one that cannot complete.
+#[test]
+fn frame_longer_than_the_input() {
+    // The frame's content is a whole pickle: STOP inside a frame that goes on.
+    let data = Asm::proto(4).frame(16).none().stop().bytes();
+    expect_at(
+        &strict(),
+        &data,
+        Want::Malformed("STOP inside a frame"),
+        12,
+        64 * KIB,
+    );
+    // An APPEND with no list inside a frame that lies (the fuzzer's case).
+    let data = Asm::proto(4).frame(525).none().append().bytes();
+    expect_at(&strict(), &data, Want::Malformed("underflow"), 12, 64 * KIB);
+    // The input ends inside the frame, in an opcode byte, a fixed-size argument, a
+    // length-prefixed one and a text line: truncated.
+    for tail in [
+        Asm::new().none(),
+        Asm::new().op(b'J').raw(&[1, 2]),
+        Asm::new().op(b'X').raw(&[9, 0, 0, 0]).raw(b"abc"),
+        Asm::new().raw(b"I123"),
+        Asm::new().raw(b"cos\nsys"),
+    ] {
+        let data = Asm::proto(4).frame(64).raw(&tail.bytes()).bytes();
+        expect(&strict(), &data, Want::Truncated, 64 * KIB);
+    }
+    // Frames of 2^31 to 2^64 - 1 bytes: over the frame limit; with no limits at all,
+    // nothing is allocated for them and the input simply ends, except that a frame whose
+    // end is past 2^64 cannot exist.
+    for n in [1u64 << 31, 1 << 32, 1 << 40, 1 << 63, u64::MAX] {
+        let data = Asm::proto(4).frame(n).none().bytes();
+        expect_at(&strict(), &data, Want::Limit(Limit::Frame), 2, 64 * KIB);
+        let free = strict().limits(Limits::unlimited());
+        let want = if n == u64::MAX {
+            Want::Malformed("too long")
+        } else {
+            Want::Truncated
+        };
+        expect(&free, &data, want, 64 * KIB);
+    }
+}
+
+/// FRAMEs shorter than what they hold: an opcode may not straddle the end of a frame
+/// (CPython's pure-Python unpickler, and its C one since 3.13.15: "pickle exhausted before
+/// end of frame"), nor may a frame open inside another.
+#[test]
+fn frame_shorter_than_its_content() {
+    for (body, len) in [
+        (Asm::new().binint(7), 3),                // fixed-size argument
+        (Asm::new().short_binunicode("abcd"), 4), // length-prefixed argument
+        (Asm::new().int_text("1234"), 4),         // text line
+        (Asm::new().global("os", "system"), 5),   // the first of two lines
+        (Asm::new().global("os", "system"), 8),   // the second of two lines
+    ] {
+        let data = Asm::proto(4).frame(len).raw(&body.bytes()).stop().bytes();
+        expect_at(&strict(), &data, Want::Malformed("frame"), 11, 64 * KIB);
+    }
+    // A frame opened inside another.
+    let data = Asm::proto(4).frame(10).frame(1).none().stop().bytes();
+    expect_at(&strict(), &data, Want::Malformed("new frame"), 11, 64 * KIB);
+    // An empty frame is allowed, and so is STOP right at a frame's end.
+    let data = Asm::proto(4).frame(0).frame(2).none().stop().bytes();
+    expect_value(&strict(), &data, "None", 64 * KIB);
+}
