@@ -80,11 +80,12 @@ pub fn same_kind(a: &ErrorKind, b: &ErrorKind) -> bool {
 }
 
 /// A reader that hands out its data in chunks of 1 to 8 bytes (sizes taken from
-/// `sizes`), and reports `Interrupted` whenever the size byte is 0xff.
+/// `sizes`), and reports `Interrupted` when the size byte is 0xff (never twice in a row).
 pub struct Chunked<'a> {
     data: &'a [u8],
     sizes: &'a [u8],
     step: usize,
+    interrupted: bool,
     /// Bytes handed out so far.
     pub consumed: usize,
 }
@@ -96,6 +97,7 @@ impl<'a> Chunked<'a> {
             data,
             sizes,
             step: 0,
+            interrupted: false,
             consumed: 0,
         }
     }
@@ -109,9 +111,11 @@ impl Read for Chunked<'_> {
             self.sizes[self.step % self.sizes.len()]
         };
         self.step += 1;
-        if size == 0xff {
+        if size == 0xff && !self.interrupted {
+            self.interrupted = true;
             return Err(io::ErrorKind::Interrupted.into());
         }
+        self.interrupted = false;
         let rest = &self.data[self.consumed..];
         let n = (usize::from(size % 8) + 1).min(buf.len()).min(rest.len());
         buf[..n].copy_from_slice(&rest[..n]);
