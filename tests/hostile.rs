@@ -799,3 +799,261 @@ fn frame_shorter_than_its_content() {
     let data = Asm::proto(4).frame(0).frame(2).none().stop().bytes();
     expect_value(&strict(), &data, "None", 64 * KIB);
 }
+
+// ---------------------------------------------------------------------------------------
+// Python 2 names, and names that are almost right.
+// ---------------------------------------------------------------------------------------
+
+/// Python 2 names are mapped (`_compat_pickle`) below protocol 3 only, and the policy sees
+/// the mapped name; from protocol 3 on they are looked up as spelled. All as CPython
+/// (oracle: `py2_*`).
+#[test]
+fn python2_names_mapped_below_protocol_3_only() {
+    let eval = |p: Option<u8>| {
+        let a = p.map_or_else(Asm::new, Asm::proto);
+        a.global("__builtin__", "eval")
+            .mark()
+            .string_text("'id'")
+            .tuple()
+            .reduce()
+            .stop()
+            .bytes()
+    };
+    for p in [None, Some(0), Some(1), Some(2)] {
+        expect(&strict(), &eval(p), refused("builtins", "eval"), 64 * KIB);
+        expect_value(&opaque(), &eval(p), "builtins.eval('id')", 64 * KIB);
+    }
+    for p in [3, 4, 5] {
+        expect(
+            &strict(),
+            &eval(Some(p)),
+            refused("__builtin__", "eval"),
+            64 * KIB,
+        );
+        expect_value(
+            &opaque(),
+            &eval(Some(p)),
+            "__builtin__.eval('id')",
+            64 * KIB,
+        );
+    }
+    // The mapped name is what an allowlist entry must match: `__builtin__.set` is the
+    // allowed `builtins.set` at protocol 2, and unknown at protocol 3.
+    let set = |p: u8| {
+        Asm::proto(p)
+            .global("__builtin__", "set")
+            .empty_list()
+            .tuple1()
+            .reduce()
+            .stop()
+            .bytes()
+    };
+    expect_value(&strict(), &set(2), "set()", 64 * KIB);
+    expect(&strict(), &set(3), refused("__builtin__", "set"), 64 * KIB);
+    // STACK_GLOBAL is mapped by the protocol in force too (a protocol-4 opcode in a
+    // protocol-2 stream).
+    let sg = |p: u8| {
+        Asm::proto(p)
+            .stack_global("__builtin__", "set")
+            .empty_list()
+            .tuple1()
+            .reduce()
+            .stop()
+            .bytes()
+    };
+    expect_value(&strict(), &sg(2), "set()", 64 * KIB);
+    expect(&strict(), &sg(4), refused("__builtin__", "set"), 64 * KIB);
+    // Other mapped names: whole modules and single names.
+    for (p2, p3) in [
+        (
+            ("copy_reg", "_reconstructor"),
+            ("copyreg", "_reconstructor"),
+        ),
+        (("__builtin__", "reduce"), ("functools", "reduce")),
+        (("cPickle", "loads"), ("pickle", "loads")),
+        (("commands", "getoutput"), ("subprocess", "getoutput")),
+        (("__builtin__", "getattr"), ("builtins", "getattr")),
+    ] {
+        let data = |p: u8| Asm::proto(p).global(p2.0, p2.1).stop().bytes();
+        expect_at(&strict(), &data(2), refused(p3.0, p3.1), 2, 64 * KIB);
+        expect_at(&strict(), &data(4), refused(p2.0, p2.1), 2, 64 * KIB);
+    }
+}
+
+/// Names are compared as exact Unicode strings: no NUL truncation, no whitespace or CR
+/// stripping, no case folding, no normalisation, no prefix or dotted-walk matching. Each
+/// near-miss of the allowed `builtins.set` is refused with the name exactly as spelled,
+/// through GLOBAL (where the name can hold it) and STACK_GLOBAL.
+#[test]
+fn near_miss_names_are_refused_exactly() {
+    let near = [
+        ("builtins", "set\0"),
+        ("builtins\0", "set"),
+        ("builtins", "set\0.os.system"),
+        ("builtins\r", "set\r"),
+        ("builtins ", "set"),
+        ("builtins", " set"),
+        ("builtins", "set\n"),
+        ("builtins\n", "set"),
+        ("Builtins", "set"),
+        ("builtins", "SET"),
+        ("builtins", "set.__init__"),
+        ("builtins.set", ""),
+        ("builtins", "set."),
+        ("", "builtins.set"),
+        ("builtins.", "set"),
+        ("pathlib", "os.system"),
+        ("builtins", "getattr.__self__"),
+        ("", ""),
+        ("builtins", "\u{0455}et"),               // Cyrillic dze
+        ("b\u{0578}iltins", "set"),               // Armenian vo
+        ("builtins", "\u{ff53}\u{ff45}\u{ff54}"), // fullwidth
+        ("builtins", "se\u{0301}t"),              // combining accent
+        ("builtins", "set\u{200b}"),              // zero-width space
+        ("builtins", "\u{017f}et"),               // long s (NFKC: "set")
+    ];
+    for (m, n) in near {
+        let via_stack = Asm::proto(4)
+            .stack_global(m, n)
+            .empty_list()
+            .tuple1()
+            .reduce()
+            .stop()
+            .bytes();
+        expect(&strict(), &via_stack, refused(m, n), 64 * KIB);
+        // Under opaque the inert node holds the name exactly.
+        let v = opaque().load_slice(&via_stack).unwrap();
+        let Value::Object(o) = &v else {
+            panic!("{}", short(&v))
+        };
+        let Value::Global(g) = &o.callable else {
+            panic!("{}", short(&v))
+        };
+        assert_eq!((g.module.as_str(), g.name.as_str()), (m, n));
+        if !m.contains('\n') && !n.contains('\n') {
+            let via_global = Asm::new()
+                .global(m, n)
+                .mark()
+                .empty_list()
+                .tuple()
+                .reduce()
+                .stop()
+                .bytes();
+            expect_at(&strict(), &via_global, refused(m, n), 0, 64 * KIB);
+        }
+    }
+    // GLOBAL lines that are not UTF-8 are malformed (CPython: UnicodeDecodeError).
+    expect_at(
+        &strict(),
+        &Asm::new()
+            .global_raw(b"builtins\xff", b"set")
+            .stop()
+            .bytes(),
+        Want::Malformed("'utf-8' codec can't decode"),
+        0,
+        64 * KIB,
+    );
+    // 64 KiB module and name: refused with the whole names, nothing truncated.
+    let long = "a".repeat(64 * KIB);
+    let data = Asm::new().global(&long, &long).stop().bytes();
+    expect_at(&strict(), &data, refused(&long, &long), 0, 512 * KIB);
+    let data = Asm::proto(4)
+        .binunicode(&long)
+        .binunicode8(&long)
+        .stack_global_op()
+        .stop()
+        .bytes();
+    expect_at(
+        &strict(),
+        &data,
+        refused(&long, &long),
+        (2 + 5 + 9 + 2 * 64 * KIB) as u64,
+        512 * KIB,
+    );
+}
+
+/// STACK_GLOBAL takes its operands from the real stack, and both must be `str`
+/// (CPython: "STACK_GLOBAL requires str"): ints, bytes, None, containers, globals and
+/// Python 2 strings loaded as bytes are malformed; a Python 2 STRING loaded as `str` (the
+/// default ASCII encoding) is a str, and is refused by name.
+#[test]
+fn stack_global_operands_must_be_str() {
+    let bad: Vec<(Asm, Asm)> = vec![
+        (Asm::new().binint1(1), Asm::new().short_binunicode("set")),
+        (
+            Asm::new().short_binunicode("builtins"),
+            Asm::new().binint1(1),
+        ),
+        (
+            Asm::new().short_binbytes(b"os"),
+            Asm::new().short_binbytes(b"system"),
+        ),
+        (Asm::new().none(), Asm::new().none()),
+        (Asm::new().empty_list(), Asm::new().short_binunicode("x")),
+        (Asm::new().short_binunicode("os"), Asm::new().empty_tuple()),
+        (
+            Asm::new().global("builtins", "set"),
+            Asm::new().short_binunicode("x"),
+        ),
+        (Asm::new().binfloat(1.0), Asm::new().short_binunicode("x")),
+    ];
+    for (m, n) in bad {
+        let data = Asm::proto(4)
+            .raw(&m.bytes())
+            .raw(&n.bytes())
+            .stack_global_op()
+            .stop()
+            .bytes();
+        let at = data.len() as u64 - 2;
+        expect_at(
+            &strict(),
+            &data,
+            Want::Malformed("STACK_GLOBAL requires str"),
+            at,
+            64 * KIB,
+        );
+        expect_at(
+            &opaque(),
+            &data,
+            Want::Malformed("STACK_GLOBAL requires str"),
+            at,
+            64 * KIB,
+        );
+    }
+    // Python 2 STRINGs: str under ASCII (refused by name), bytes under encoding='bytes'.
+    let data = Asm::new()
+        .string_text("'os'")
+        .string_text("'system'")
+        .stack_global_op()
+        .stop()
+        .bytes();
+    expect_at(&strict(), &data, refused("os", "system"), 16, 64 * KIB);
+    let bytes = strict().encoding(unpickle::Encoding::Bytes);
+    expect_at(
+        &bytes,
+        &data,
+        Want::Malformed("STACK_GLOBAL requires str"),
+        16,
+        64 * KIB,
+    );
+    // Underflow: one operand, or the operands hidden behind a mark.
+    for data in [
+        Asm::proto(4)
+            .short_binunicode("os")
+            .stack_global_op()
+            .stop(),
+        Asm::proto(4)
+            .short_binunicode("os")
+            .short_binunicode("system")
+            .mark()
+            .stack_global_op()
+            .stop(),
+    ] {
+        expect(
+            &strict(),
+            &data.bytes(),
+            Want::Malformed("underflow"),
+            64 * KIB,
+        );
+    }
+}
