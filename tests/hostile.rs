@@ -1057,3 +1057,66 @@ fn stack_global_operands_must_be_str() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Values from a persistent loader count against the budgets.
+// ---------------------------------------------------------------------------------------
+
+/// A loader that wraps the id it is given, as loaders that return `('storage', pid)`-like
+/// records do.
+fn wrapping_loader() -> Unpickler {
+    strict().persistent_load(|pid: Value| Ok(Value::Tuple(vec![Value::Str("obj".into()), pid])))
+}
+
+/// A chain of BINPERSIDs, each wrapping the previous result: the loader's values were
+/// charged as one leaf and never depth-checked, so 4000 of them took seconds (each copies
+/// the chain) and a longer chain built a value deep enough to overflow the stack when
+/// dropped (as in candle#3617). Found by the `structured` fuzz target. Now the chain stops
+/// at the depth limit.
+#[test]
+fn persistent_id_chains_hit_the_depth_limit() {
+    with_big_stack(|| {
+        let data = Asm::proto(2).none().repeat(b"Q", 5000).stop().bytes();
+        let e = within(20, || {
+            expect_slice(
+                &wrapping_loader(),
+                &data,
+                Want::Limit(Limit::Depth),
+                64 * MIB,
+            )
+        });
+        // The k-th BINPERSID returns a value k levels high: the 1001st is refused.
+        assert_eq!(e.offset(), Some(2 + 1 + 1000));
+        let short_chain = Asm::proto(2).none().repeat(b"Q", 2).stop().bytes();
+        expect_value(
+            &wrapping_loader(),
+            &short_chain,
+            "('obj', ('obj', None))",
+            MIB,
+        );
+    });
+}
+
+/// A loader's value copied with DUP, or memoized and fetched again, is charged its whole
+/// size for every copy (the id here is a list of 10 000 ints; 100 000 copies would be
+/// ~10^9 values).
+#[test]
+fn copies_of_loaded_values_are_charged() {
+    let budget = 32 * MIB;
+    let l = wrapping_loader().limits(Limits::default().max_result_bytes(budget as u64));
+    let mut pid = Asm::proto(2).empty_list().mark();
+    for i in 0..10_000u16 {
+        pid = pid.binint2(i);
+    }
+    let pid = pid.appends().binpersid();
+    let dup = pid.clone().repeat(b"2", 100_000).stop().bytes();
+    expect_slice(&l, &dup, Want::Limit(Limit::ResultBytes), 4 * budget);
+    let memo = pid
+        .binput(0)
+        .mark()
+        .repeat(b"h\x00", 100_000)
+        .tuple()
+        .stop()
+        .bytes();
+    expect_slice(&l, &memo, Want::Limit(Limit::ResultBytes), 4 * budget);
+}

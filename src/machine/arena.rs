@@ -165,6 +165,17 @@ pub(crate) fn leaf_size(v: &Value) -> u64 {
 /// Values that policy constructors made are measured with it, so that what they hold counts
 /// against the budgets like any other part of the result.
 pub(crate) fn measure(v: &Value) -> (u64, u64) {
+    if !matches!(
+        v,
+        Value::Tuple(_)
+            | Value::List(_)
+            | Value::Dict(_)
+            | Value::Set(_)
+            | Value::FrozenSet(_)
+            | Value::Object(_)
+    ) {
+        return (leaf_size(v), 0);
+    }
     let (mut size, mut height) = (0u64, 0u64);
     let mut todo: Vec<(&Value, u64)> = vec![(v, 0)];
     while let Some((v, depth)) = todo.pop() {
@@ -249,6 +260,16 @@ impl Arena {
         self.charge(leaf_size(v))
     }
 
+    /// Checks and charges a value that came from outside the pickle (a persistent-id
+    /// loader): its whole size, and its height within the depth limit.
+    pub fn admit_loaded(&mut self, v: &Value) -> Result<()> {
+        let (size, height) = measure(v);
+        if height > self.max_depth {
+            return Err(Error::limit(Limit::Depth, self.max_depth));
+        }
+        self.charge(size)
+    }
+
     /// Adds a node and returns its handle.
     pub fn alloc(&mut self, node: Node) -> Result<u32> {
         self.charge(VALUE_SIZE + std::mem::size_of::<Slot>() as u64)?;
@@ -307,7 +328,8 @@ impl Arena {
         let mut cache = HashMap::new();
         let copy = match item {
             Item::V(v) => {
-                self.charge(leaf_size(v))?;
+                // Usually a scalar; a persistent loader's value may be a whole tree.
+                self.charge(measure(v).0)?;
                 return Ok(v.clone());
             }
             Item::R(id) => Item::R(*id),
@@ -483,7 +505,10 @@ impl Arena {
         }
         let value = match node {
             Node::Leaf(v) => {
-                acc.0 = leaf_size(&v);
+                // A memoized persistent-loader value may be a whole tree.
+                let (size, height) = measure(&v);
+                acc.0 = size;
+                acc.1 = height;
                 v
             }
             Node::List(v) => Value::List(items!(v)),

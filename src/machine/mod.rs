@@ -686,7 +686,8 @@ impl<'a> Machine<'a> {
             I::Dup => {
                 let item = copy_item(self.top()?);
                 if let Item::V(v) = &item {
-                    self.arena.charge(leaf_size(v))?;
+                    // A copy of the whole value (a persistent-loader value may be a tree).
+                    self.arena.charge(arena::measure(v).0)?;
                 }
                 self.stack.push(item);
             }
@@ -951,7 +952,10 @@ impl<'a> Machine<'a> {
         let v = loader
             .persistent_load(pid)
             .map_err(|m| Error::malformed(format!("persistent_load failed: {m}")))?;
-        self.push_value(v)
+        // The loader's value counts in full against the budgets (it may wrap the id).
+        self.arena.admit_loaded(&v)?;
+        self.stack.push(Item::V(v));
+        Ok(())
     }
 
     /// Makes the top of the stack an arena node (so every later reference aliases it) and
