@@ -1120,3 +1120,22 @@ fn copies_of_loaded_values_are_charged() {
         .bytes();
     expect_slice(&l, &memo, Want::Limit(Limit::ResultBytes), 4 * budget);
 }
+
+/// A text line that cannot fit `max_item_len` (its newline included) at the very end of the
+/// input: "too long" from a slice as from a reader (the slice path said "truncated" when
+/// the input ended exactly one byte past the limit; found by the `reader_vs_slice` fuzz
+/// target).
+#[test]
+fn line_one_past_the_limit_at_the_end_of_input() {
+    let l = strict().limits(Limits::default().max_item_len(8));
+    for data in [
+        Asm::new().raw(b"I12345678").bytes(),
+        Asm::new().raw(b"g123456789").bytes(),
+        Asm::new().raw(b"cos\n12345678").bytes(),
+    ] {
+        expect_at(&l, &data, Want::Limit(Limit::ItemLen), 0, 64 * KIB);
+    }
+    // One byte shorter: the line could still fit, the input ends first.
+    expect_at(&l, b"I1234567", Want::Truncated, 0, 64 * KIB);
+    expect_value(&l, b"I1234567\n.", "1234567", 64 * KIB);
+}

@@ -90,16 +90,16 @@ impl Input for SliceInput<'_> {
 
     fn line(&mut self, max: u64) -> Result<Line<'_>> {
         let rest = self.rest();
-        let window = usize::try_from(max)
-            .ok()
-            .and_then(|m| m.checked_add(1))
-            .map_or(rest, |m| &rest[..rest.len().min(m)]);
+        let limit = usize::try_from(max).ok().and_then(|m| m.checked_add(1));
+        let window = limit.map_or(rest, |m| &rest[..rest.len().min(m)]);
         match window.iter().position(|&b| b == b'\n') {
             Some(i) => {
                 self.pos += i + 1;
                 Ok(Line::Text(Cow::Borrowed(&rest[..i])))
             }
-            None if window.len() < rest.len() => Ok(Line::TooLong),
+            // `max + 1` bytes without a newline: too long, whether or not the input ends
+            // right there (as a reader sees it, byte by byte).
+            None if Some(window.len()) == limit => Ok(Line::TooLong),
             None => Ok(Line::Eof),
         }
     }
