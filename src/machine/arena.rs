@@ -424,12 +424,17 @@ impl Arena {
         consume: bool,
         cache: &mut HashMap<u32, Done>,
     ) -> Result<(Value, u64, u64)> {
+        // A copy is charged before it is made, so a copy that would overrun the budget is
+        // never allocated.
         if !consume {
-            let Some(d) = cache.get(&id) else {
+            let Some(&Done { size, height, .. }) = cache.get(&id) else {
                 return Err(Error::malformed("object used before it was complete"));
             };
-            let (v, size, height) = (d.value.clone(), d.size, d.height);
             self.charge(size)?;
+            let v = cache
+                .get(&id)
+                .map(|d| d.value.clone())
+                .unwrap_or(Value::None);
             return Ok((v, size, height));
         }
         let Some(slot) = self.slots.get_mut(id as usize) else {
@@ -449,8 +454,13 @@ impl Arena {
             slot.uses = 0;
             Ok((d, size, height))
         } else {
-            let v = d.value.clone();
             self.charge(size)?;
+            let v = self
+                .slots
+                .get(id as usize)
+                .and_then(|s| s.done.as_ref())
+                .map(|d| d.value.clone())
+                .unwrap_or(Value::None);
             Ok((v, size, height))
         }
     }
