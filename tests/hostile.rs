@@ -159,6 +159,15 @@ fn report_peak(used: usize, bound: usize, input: usize) {
     }
 }
 
+/// Loads `data`, which must load, under the heap bound.
+#[track_caller]
+fn load_bounded(loader: &Unpickler, data: &[u8], bound: usize) -> Value {
+    let (r, used) = alloc::peak(|| loader.load_slice(data));
+    report_peak(used, bound, data.len());
+    assert!(used <= bound, "peak heap {used} exceeds {bound}");
+    r.unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// The start of a value's Display, for messages.
 fn short(v: &Value) -> String {
     let s = v.to_string();
@@ -324,7 +333,7 @@ fn nan_keys_do_not_collide() {
     let d = d.setitems().stop().bytes();
     let s = s.additems().stop().bytes();
     for data in [d, s] {
-        let v = within(5, || strict().load_slice(&data).unwrap());
+        let v = within(5, || load_bounded(&strict(), &data, 16 * MIB));
         let len = match &v {
             Value::Dict(d) => d.len(),
             Value::Set(s) => s.len(),
@@ -349,7 +358,7 @@ fn nan_keys_do_not_collide() {
             .none();
     }
     let c = c.setitems().stop().bytes();
-    let v = within(5, || strict().load_slice(&c).unwrap());
+    let v = within(5, || load_bounded(&strict(), &c, 32 * MIB));
     assert_eq!(v.as_dict().map(|d| d.len()), Some(n));
 }
 
@@ -375,7 +384,7 @@ fn inert_object_keys_do_not_collide() {
             a = a.tuple1().reduce().none();
         }
         let data = a.setitems().stop().bytes();
-        let v = within(5, || opaque().load_slice(&data).unwrap());
+        let v = within(5, || load_bounded(&opaque(), &data, 32 * MIB));
         assert_eq!(v.as_dict().map(|d| d.len()), Some(n as usize));
     }
 }
@@ -1977,7 +1986,7 @@ fn million_digit_integers() {
         .long_text(&format!("0x{}", "f".repeat(100_000)))
         .stop()
         .bytes();
-    let v = within(5, || strict().load_slice(&hex).unwrap());
+    let v = within(5, || load_bounded(&strict(), &hex, MIB));
     assert!(matches!(v, Value::BigInt(_)));
 }
 
