@@ -364,7 +364,7 @@ impl<I: Input> Decoder<I> {
             .map(|end| end.saturating_sub(self.input.position()));
         let window = frame_left.map_or(max, |f| f.min(max));
         let too_long_is_frame = frame_left.is_some_and(|f| f <= max);
-        match self.input.line(window.saturating_sub(1).max(0))? {
+        match self.input.line(window.saturating_sub(1))? {
             Line::Text(t) => Ok(t),
             Line::Eof if frame_left.is_some() => Err(frame_straddle()),
             Line::Eof => Err(Error::truncated("pickle data was truncated (no newline)")),

@@ -234,7 +234,7 @@ impl Arena {
 
     /// Converts an item without disturbing the graph (for constructor arguments): every
     /// node reached is copied, and the copies are charged.
-    pub fn to_value(&mut self, item: &Item) -> Result<Value> {
+    pub fn value_of(&mut self, item: &Item) -> Result<Value> {
         let mut cache = HashMap::new();
         let copy = match item {
             Item::V(v) => {

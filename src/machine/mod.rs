@@ -348,14 +348,14 @@ impl<'a> Machine<'a> {
             Some((global, ctor)) => {
                 let mut vargs = Vec::with_capacity(args.len());
                 for a in &args {
-                    vargs.push(self.arena.to_value(a)?);
+                    vargs.push(self.arena.value_of(a)?);
                 }
                 let result = match kind {
                     CallKind::Call => ctor.call(&global, vargs),
                     _ => {
                         let mut vk = Vec::with_capacity(kwargs.len());
                         for (k, v) in &kwargs {
-                            vk.push((self.arena.to_value(k)?, self.arena.to_value(v)?));
+                            vk.push((self.arena.value_of(k)?, self.arena.value_of(v)?));
                         }
                         ctor.new_object(&global, vargs, vk)
                     }
@@ -413,7 +413,7 @@ impl<'a> Machine<'a> {
                 Ok(())
             }
             Some(Node::Native { .. }) => {
-                let values = self.values_of(&items)?;
+                let values = self.values_of_items(&items)?;
                 match self.arena.node_mut(id) {
                     Some(Node::Native { value, .. }) => match value.list_mut() {
                         Some(l) => {
@@ -431,10 +431,10 @@ impl<'a> Machine<'a> {
         }
     }
 
-    fn values_of(&mut self, items: &[Item]) -> Result<Vec<Value>> {
+    fn values_of_items(&mut self, items: &[Item]) -> Result<Vec<Value>> {
         let mut out = Vec::with_capacity(items.len());
         for i in items {
-            out.push(self.arena.to_value(i)?);
+            out.push(self.arena.value_of(i)?);
         }
         Ok(out)
     }
@@ -525,8 +525,8 @@ impl<'a> Machine<'a> {
             Node::Native { .. } => {
                 let mut vals = Vec::with_capacity(pairs.len());
                 for (k, v) in &pairs {
-                    let k = arena::to_key(self.arena.to_value(k)?)?;
-                    vals.push((k, self.arena.to_value(v)?));
+                    let k = arena::to_key(self.arena.value_of(k)?)?;
+                    vals.push((k, self.arena.value_of(v)?));
                 }
                 match self.arena.node_mut(id).and_then(|n| match n {
                     Node::Native { value, .. } => value.dict_mut(),
@@ -606,7 +606,7 @@ impl<'a> Machine<'a> {
                 if self.is_none(&state) {
                     return Ok(());
                 }
-                let state = self.arena.to_value(&state)?;
+                let state = self.arena.value_of(&state)?;
                 let Some(Node::Native {
                     value,
                     global,
@@ -905,7 +905,7 @@ impl<'a> Machine<'a> {
             }
             I::BinPersId => {
                 let pid = self.pop()?;
-                let pid = self.arena.to_value(&pid)?;
+                let pid = self.arena.value_of(&pid)?;
                 self.persistent(pid)?;
             }
             I::NextBuffer => {

@@ -71,11 +71,7 @@ pub(crate) fn write_value<W: Write + ?Sized>(out: &mut W, v: &Value) -> fmt::Res
         Value::Complex(re, im) => repr::write_complex(out, *re, *im),
         Value::Str(s) => repr::write_str(out, s),
         Value::Bytes(b) => repr::write_bytes(out, b),
-        Value::ByteArray(b) => {
-            out.write_str("bytearray(")?;
-            repr::write_bytes(out, b)?;
-            out.write_char(')')
-        }
+        Value::ByteArray(b) => repr::write_bytearray(out, b),
         Value::Tuple(items) => {
             out.write_char('(')?;
             write_seq(out, items)?;

@@ -93,7 +93,9 @@ fn float_to_int(f: f64) -> Option<Num<'static>> {
     if !f.is_finite() || f.fract() != 0.0 {
         return None;
     }
-    if f >= -9.223_372_036_854_775_808e18 && f < 9.223_372_036_854_775_808e18 {
+    // 2^63 is exact in f64.
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if (-TWO_63..TWO_63).contains(&f) {
         return Some(Num::Int(f as i64));
     }
     // An integral float beyond i64: mantissa × 2^exponent exactly.
