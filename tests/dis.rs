@@ -92,10 +92,18 @@ fn corpus_matches_pickletools() {
         let (expected_lines, expect_error) = split_expected(&expected);
         let (got, failed) = run(&data);
 
-        // The streaming entry point must agree with the slice one.
+        // The streaming entry point must agree with the slice one. Where the input is bad,
+        // a slice can tell sooner (a FRAME longer than what remains fails at once, a reader
+        // only finds out when the bytes run out), so there the slice's listing need only be
+        // a prefix of the reader's.
         let mut streamed = Vec::new();
         let streamed_failed = dis_reader(&data[..], &mut streamed).is_err();
-        if streamed != got.as_bytes() || streamed_failed != failed {
+        let agree = if failed {
+            streamed_failed && streamed.starts_with(got.as_bytes())
+        } else {
+            !streamed_failed && streamed == got.as_bytes()
+        };
+        if !agree {
             failures.push(format!("{name}: dis_reader differs from dis"));
         }
 
