@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 pub mod decode;
+pub mod dis;
 pub mod error;
 pub mod limits;
 mod load;
