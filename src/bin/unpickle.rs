@@ -168,6 +168,32 @@ fn scan(args: &[String]) -> ExitCode {
     ExitCode::from(code)
 }
 
+fn dis(args: &[String]) -> ExitCode {
+    let [file] = args else {
+        return usage("dis takes exactly one FILE");
+    };
+    if file.starts_with("--") {
+        return usage(&format!("unknown option {file}"));
+    }
+    let data = match read_input(file) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("unpickle: {file}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut out = io::stdout().lock();
+    let result = unpickle::dis::dis(&data, &mut out);
+    let _ = out.flush();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("unpickle: {file}: {e}");
+            exit_for(&e)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((cmd, rest)) = args.split_first() else {
@@ -176,6 +202,7 @@ fn main() -> ExitCode {
     match cmd.as_str() {
         "show" => show(rest),
         "scan" => scan(rest),
+        "dis" => dis(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             ExitCode::SUCCESS
