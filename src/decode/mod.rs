@@ -280,6 +280,7 @@ impl<I: Input> Decoder<I> {
 
     /// The next instruction; `Ok(None)` after STOP. The end of the input before STOP is an
     /// error (truncated input).
+    #[inline]
     pub fn next_instruction(&mut self) -> Result<Option<Decoded<'_>>> {
         if self.stopped {
             return Ok(None);
@@ -327,6 +328,7 @@ impl<I: Input> Decoder<I> {
         Ok(())
     }
 
+    #[inline]
     fn fixed<const N: usize>(&mut self) -> Result<[u8; N]> {
         self.check_frame(N as u64)?;
         let mut out = [0u8; N];
@@ -337,6 +339,7 @@ impl<I: Input> Decoder<I> {
         Ok(out)
     }
 
+    #[inline]
     fn payload(&mut self, n: u64) -> Result<Cow<'_, [u8]>> {
         if n > self.limits.max_item_len {
             return Err(Error::limit(Limit::ItemLen, self.limits.max_item_len));
@@ -380,6 +383,7 @@ impl<I: Input> Decoder<I> {
         })
     }
 
+    #[inline(always)]
     fn decode_arg(&mut self, opcode: Opcode, offset: u64) -> Result<Instruction<'_>> {
         use Instruction as I;
         let digits = self.limits.max_digits;

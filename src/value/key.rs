@@ -65,8 +65,18 @@ impl std::ops::Deref for Key {
 }
 
 fn check_hashable(v: &Value) -> Result<(), Unhashable> {
+    let Value::Tuple(items) = v else {
+        return match v {
+            Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::ByteArray(_) => {
+                Err(Unhashable {
+                    type_name: v.type_name(),
+                })
+            }
+            _ => Ok(()),
+        };
+    };
     // Iterative, so a deep tuple cannot exhaust the stack.
-    let mut todo = vec![v];
+    let mut todo: Vec<&Value> = items.iter().collect();
     while let Some(v) = todo.pop() {
         match v {
             Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::ByteArray(_) => {
