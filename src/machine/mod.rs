@@ -629,18 +629,18 @@ impl<'a> Machine<'a> {
         }
     }
 
-    /// BUILD on a built-in object without `__setstate__`: CPython accepts only `None`
-    /// (or a `(None, None)` pair) as the state.
+    /// BUILD on a built-in object without `__setstate__`: CPython accepts only `None` as
+    /// the state (a `(state, slotstate)` pair needs a `__dict__` or a dict of slots).
     fn default_setstate(&self, target: &Item, state: &Item) -> Result<()> {
-        let none_pair = match state {
-            Item::R(id) => match self.arena.node(*id) {
-                Node::Tuple(v) if v.len() == 2 => v.iter().all(|i| self.is_none(i)),
-                _ => false,
-            },
-            _ => false,
-        };
-        if self.is_none(state) || none_pair {
+        if self.is_none(state) {
             return Ok(());
+        }
+        if let Item::R(id) = state {
+            if let Node::Tuple(v) = self.arena.node(*id) {
+                if v.len() == 2 {
+                    return Err(Error::malformed("slot state is not a dictionary"));
+                }
+            }
         }
         Err(no_attr(self.item_type(target), "__dict__"))
     }
