@@ -161,6 +161,17 @@ pub(crate) fn leaf_size(v: &Value) -> u64 {
 /// The approximate bytes of a whole value tree, stopping early once past `cap`.
 /// Iterative, so no input can make it recurse.
 fn tree_size(v: &Value, cap: u64) -> u64 {
+    if !matches!(
+        v,
+        Value::List(_)
+            | Value::Tuple(_)
+            | Value::Dict(_)
+            | Value::Set(_)
+            | Value::FrozenSet(_)
+            | Value::Object(_)
+    ) {
+        return leaf_size(v);
+    }
     let mut total = 0u64;
     let mut todo = vec![v];
     while let Some(v) = todo.pop() {
