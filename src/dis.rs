@@ -58,7 +58,7 @@ pub fn dis<W: io::Write>(data: &[u8], out: &mut W) -> Result<()> {
 /// # Errors
 ///
 /// As [`dis`], plus read errors.
-pub fn dis_reader<R: io::Read, W: io::Write>(reader: R, out: &mut W) -> Result<()> {
+pub fn dis_reader<R: io::BufRead, W: io::Write>(reader: R, out: &mut W) -> Result<()> {
     with_buffer(Decoder::from_reader(reader, Limits::default()), out)
 }
 

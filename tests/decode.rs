@@ -64,12 +64,18 @@ fn reader_path_matches_slice_path_on_the_corpus() {
             })
             .collect();
         for chunks in [vec![1], sizes] {
+            let chunks_len = chunks.len();
             let reader = Chunked {
                 data: &data,
                 sizes: chunks,
                 i: 0,
             };
-            let streamed = all(Decoder::from_reader(reader, Limits::default()));
+            // BufReader with a 1-byte buffer asks the reader for one byte at a time.
+            let capacity = if chunks_len == 1 { 1 } else { 64 };
+            let streamed = all(Decoder::from_reader(
+                std::io::BufReader::with_capacity(capacity, reader),
+                Limits::default(),
+            ));
             // The error text may differ (a slice knows how much remains); kinds and
             // offsets agree, and so does every instruction.
             // Compared through Debug: NaN arguments are not equal to themselves.

@@ -222,7 +222,7 @@ impl<'a> Decoder<SliceInput<'a>> {
     }
 }
 
-impl<R: std::io::Read> Decoder<IoInput<R>> {
+impl<R: std::io::BufRead> Decoder<IoInput<R>> {
     /// A decoder over a reader; see [`IoInput`].
     pub fn from_reader(reader: R, limits: Limits) -> Self {
         Decoder::new(IoInput::new(reader), limits)
