@@ -151,13 +151,17 @@ pub(crate) struct Arena {
 
 /// The approximate bytes of a leaf value (its payload plus itself).
 pub(crate) fn leaf_size(v: &Value) -> u64 {
-    VALUE_SIZE
-        + match v {
-            Value::Str(s) => s.len() as u64,
-            Value::Bytes(b) | Value::ByteArray(b) => b.len() as u64,
-            Value::BigInt(b) => b.bits() / 8 + 32,
-            _ => 0,
+    match v {
+        Value::Str(s) => VALUE_SIZE + s.len() as u64,
+        Value::Bytes(b) | Value::ByteArray(b) => VALUE_SIZE + b.len() as u64,
+        Value::BigInt(b) => VALUE_SIZE + b.bits() / 8 + 32,
+        Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Complex(..) => {
+            VALUE_SIZE
         }
+        // Values a constructor or a persistent loader made may hold anything: measure
+        // them (without recursion), payload included.
+        _ => crate::value::metrics(v).size,
+    }
 }
 
 impl Arena {
@@ -432,7 +436,12 @@ impl Arena {
             }
             Node::Global(g, _) => Value::Global(Box::new(g)),
             Node::Native { value, .. } => {
-                acc.0 = leaf_size(&value);
+                // A constructed value may contain other values (an object array, an
+                // OrderedDict of OrderedDicts): its real height counts against the depth
+                // limit, so nesting natives cannot build a tree deeper than the limit.
+                let m = crate::value::metrics(&value);
+                acc.0 = m.size;
+                acc.1 = m.height.saturating_sub(1);
                 value
             }
             Node::Object(o) => {
