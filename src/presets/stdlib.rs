@@ -442,7 +442,7 @@ impl Constructor for Reconstructor {
 
 /// A class that may be named (as a defaultdict factory, a `_reconstructor` base) but not
 /// called: the default [`Constructor`] methods refuse every call.
-struct NameOnly;
+pub(super) struct NameOnly;
 
 impl Constructor for NameOnly {}
 

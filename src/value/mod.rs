@@ -13,8 +13,8 @@ use num_bigint::BigInt;
 pub use self::key::{Key, Unhashable};
 pub use self::ndarray::{ArrayData, ByteOrder, Dtype, DtypeKind, Field, NdArray};
 pub use self::stdlib_types::{
-    Date, DateTime, Decimal, DecimalKind, DefaultDict, Deque, Fraction, SafeUuid, Time,
-    TimeDelta, TimeZone, TzInfo, Uuid,
+    Date, DateTime, Decimal, DecimalKind, DefaultDict, Deque, Fraction, SafeUuid, Time, TimeDelta,
+    TimeZone, TzInfo, Uuid,
 };
 
 /// A Python `dict`: insertion order kept, keys compared with Python's equality
@@ -389,7 +389,7 @@ pub(crate) fn metrics(v: &Value) -> Metrics {
             Value::TimeZone(t) => t.name.as_ref().map_or(0, |n| n.len() as u64) + 32,
             Value::Uuid(_) => 32,
             Value::NdArray(a) | Value::NumpyScalar(a) => {
-                height += u64::from(a.dtype.nest);
+                height += u64::from(a.dtype.nest.saturating_sub(1));
                 let dt = u64::from(a.dtype.nest) * 128 + a.shape.len() as u64 * 8;
                 match &a.data {
                     ArrayData::Bytes(b) => dt + b.len() as u64,
@@ -400,7 +400,7 @@ pub(crate) fn metrics(v: &Value) -> Metrics {
                 }
             }
             Value::Dtype(d) => {
-                height += u64::from(d.nest);
+                height += u64::from(d.nest.saturating_sub(1));
                 u64::from(d.nest) * 128
             }
             _ => 0,

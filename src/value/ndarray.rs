@@ -195,9 +195,7 @@ impl Dtype {
             ('M', Some(8) | None) => (DtypeKind::Datetime, 8),
             ('m', Some(8) | None) => (DtypeKind::Timedelta, 8),
             ('f', Some(12 | 16)) | ('c', Some(24 | 32)) => {
-                return Err(format!(
-                    "data type {spec:?} (long double) is not supported"
-                ))
+                return Err(format!("data type {spec:?} (long double) is not supported"))
             }
             _ => return Err(bad()),
         };
@@ -736,8 +734,8 @@ impl NdArray {
         b: &[u8],
         scalar: bool,
     ) -> fmt::Result {
-        let swap = dtype.byteorder != ByteOrder::NotApplicable
-            && dtype.byteorder != ByteOrder::native();
+        let swap =
+            dtype.byteorder != ByteOrder::NotApplicable && dtype.byteorder != ByteOrder::native();
         if let Some(fields) = &dtype.fields {
             out.write_char('(')?;
             for (i, f) in fields.iter().enumerate() {
@@ -1079,10 +1077,8 @@ fn write_nested<W: Write + ?Sized>(
 
 impl NdArray {
     fn is_datetime(&self) -> bool {
-        matches!(
-            self.dtype.kind,
-            DtypeKind::Datetime | DtypeKind::Timedelta
-        ) && self.dtype.fields.is_none()
+        matches!(self.dtype.kind, DtypeKind::Datetime | DtypeKind::Timedelta)
+            && self.dtype.fields.is_none()
     }
 
     /// Writes the array (see the module documentation for the form).
@@ -1094,12 +1090,12 @@ impl NdArray {
             out.write_str("[]")?;
         } else {
             match &self.data {
-                ArrayData::Objects(items) => write_nested(out, &self.shape, count, |out, i| {
-                    match items.get(i) {
+                ArrayData::Objects(items) => {
+                    write_nested(out, &self.shape, count, |out, i| match items.get(i) {
                         Some(v) => write_value(out, v),
                         None => out.write_str("None"),
-                    }
-                })?,
+                    })?
+                }
                 ArrayData::Bytes(bytes) => {
                     let size = self.dtype.itemsize;
                     let mut order = self.c_order();
@@ -1143,8 +1139,8 @@ impl NdArray {
                 })
             }
             DtypeKind::Datetime | DtypeKind::Timedelta if dt.fields.is_none() => {
-                let swap = dt.byteorder != ByteOrder::NotApplicable
-                    && dt.byteorder != ByteOrder::native();
+                let swap =
+                    dt.byteorder != ByteOrder::NotApplicable && dt.byteorder != ByteOrder::native();
                 let v = int_of(b, 8, swap, true);
                 write!(out, "np.{}(", dt.scalar_type_name())?;
                 if v == i128::from(i64::MIN) {

@@ -534,9 +534,7 @@ impl TimeDelta {
     /// The timedelta from its normalized parts, or why they are not normalized.
     pub fn new(days: i64, seconds: i64, microseconds: i64) -> Result<TimeDelta, String> {
         if !(-999_999_999..=999_999_999).contains(&days) {
-            return Err(format!(
-                "days={days}; must have magnitude <= 999999999"
-            ));
+            return Err(format!("days={days}; must have magnitude <= 999999999"));
         }
         if !(0..86_400).contains(&seconds) || !(0..1_000_000).contains(&microseconds) {
             return Err("seconds and microseconds must be normalized".to_owned());
