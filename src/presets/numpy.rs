@@ -317,7 +317,10 @@ impl Constructor for Reconstruct {
                 _ => return Err("object pickle not returning list".to_owned()),
             }
         } else {
-            NdArray::from_bytes(dt, shp, fortran, raw_data(data)?)?
+            let mut a = NdArray::from_bytes(dt, shp, fortran, raw_data(data)?)?;
+            // numpy's __setstate__ byte-swaps to the native order.
+            a.make_native();
+            a
         };
         Ok(Value::NdArray(Box::new(array)))
     }
@@ -370,12 +373,10 @@ fn scalar(args: Vec<Value>) -> Result<Value, String> {
             dt.itemsize()
         ));
     }
-    Ok(Value::NumpyScalar(Box::new(NdArray::from_bytes(
-        dt,
-        Vec::new(),
-        false,
-        data,
-    )?)))
+    let mut a = NdArray::from_bytes(dt, Vec::new(), false, data)?;
+    // A numpy scalar is always in the native byte order.
+    a.make_native();
+    Ok(Value::NumpyScalar(Box::new(a)))
 }
 
 pub(super) fn allowlist() -> Allowlist {

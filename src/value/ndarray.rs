@@ -542,6 +542,30 @@ impl NdArray {
         })
     }
 
+    /// Converts the data to the machine's byte order, as numpy's `ndarray.__setstate__`
+    /// does on unpickling (a `'>i4'` array pickled through `_reconstruct` loads as `'<i4'`
+    /// on a little-endian machine, with the same values). Structured dtypes keep their
+    /// fields' byte orders, as in numpy.
+    pub(crate) fn make_native(&mut self) {
+        let order = self.dtype.byteorder;
+        if order == ByteOrder::NotApplicable || order == ByteOrder::native() {
+            return;
+        }
+        let unit = match self.dtype.kind {
+            DtypeKind::Complex => self.dtype.itemsize / 2,
+            DtypeKind::Str => 4,
+            _ => self.dtype.itemsize,
+        };
+        if let ArrayData::Bytes(b) = &mut self.data {
+            if unit > 1 {
+                for chunk in b.chunks_exact_mut(unit) {
+                    chunk.reverse();
+                }
+            }
+        }
+        self.dtype.byteorder = ByteOrder::native();
+    }
+
     /// The dtype.
     pub fn dtype(&self) -> &Dtype {
         &self.dtype
