@@ -7,7 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use unpickle::value::{ByteOrder, DtypeKind, NdArray};
-use unpickle::{presets, ErrorKind, Limit, Unpickler, Value};
+use unpickle::{npy, presets, ErrorKind, Limit, Unpickler, Value};
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/numpy")
@@ -326,4 +326,100 @@ fn deeply_nested_object_arrays_hit_the_depth_limit() {
     // 900 levels are within the default depth limit of 1000.
     let v = loader.load_slice(&nested_object_arrays(900)).unwrap();
     assert!(v.to_string().starts_with("array([array(["));
+}
+
+#[test]
+fn npy_files_match_numpy() {
+    let index = fs::read_to_string(dir().join("npy_index.tsv")).unwrap();
+    let loader = Unpickler::new().policy(presets::numpy());
+    let mut n = 0;
+    for line in index.lines() {
+        let name = line.split('\t').next().unwrap();
+        let data = fs::read(dir().join(format!("{name}.npy"))).unwrap();
+        let expected = fs::read_to_string(dir().join(format!("{name}.expect"))).unwrap();
+        let a = npy::load(&data, &loader).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            Value::NdArray(Box::new(a)).to_string(),
+            expected.trim_end(),
+            "{name}"
+        );
+        n += 1;
+    }
+    assert_eq!(n, 7);
+    let v3 = fs::read(dir().join("npy_str_v3.npy")).unwrap();
+    assert_eq!(npy::parse_header(&v3).unwrap().version, (3, 0));
+    // An object .npy under a policy without numpy is refused, not executed.
+    let obj = fs::read(dir().join("npy_object.npy")).unwrap();
+    let e = npy::load(&obj, &Unpickler::new()).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Refused { .. }), "{e}");
+}
+
+fn npy_file(header: &str, data: &[u8]) -> Vec<u8> {
+    let mut f = b"\x93NUMPY\x01\x00".to_vec();
+    let mut h = header.to_owned();
+    while (10 + h.len() + 1) % 64 != 0 {
+        h.push(' ');
+    }
+    h.push('\n');
+    f.extend_from_slice(&(h.len() as u16).to_le_bytes());
+    f.extend_from_slice(h.as_bytes());
+    f.extend_from_slice(data);
+    f
+}
+
+#[test]
+fn hostile_npy_headers() {
+    let loader = Unpickler::new().policy(presets::numpy());
+    let good = npy_file(
+        "{'descr': '<i2', 'fortran_order': False, 'shape': (2,), }",
+        &[1, 0, 2, 0],
+    );
+    assert_eq!(
+        npy::load(&good, &loader).unwrap().raw_bytes().unwrap(),
+        &[1, 0, 2, 0]
+    );
+    let malformed = [
+        npy_file(
+            "{'descr': '<i2', 'fortran_order': False, 'shape': (-2,), }",
+            &[],
+        ),
+        npy_file(
+            "{'descr': '<q9', 'fortran_order': False, 'shape': (1,), }",
+            &[0; 9],
+        ),
+        npy_file(
+            "{'descr': '<i2', 'fortran_order': False, 'shape': (4611686018427387904, 4), }",
+            &[],
+        ),
+        npy_file(
+            "{'descr': '<i2', 'fortran_order': 0, 'shape': (1,), }",
+            &[0, 0],
+        ),
+        npy_file(
+            "{'descr': '<i2', 'fortran_order': False, 'shape': (1,), 'x': 1}",
+            &[0, 0],
+        ),
+        npy_file("{'descr': '<i2', 'shape': (1,), }", &[0, 0]),
+        npy_file(
+            "{'descr': '<i2', 'fortran_order': False, 'shape': (1), }",
+            &[0, 0],
+        ),
+        npy_file(
+            "{'descr': '<i2', 'fortran_order': False, 'shape': (1,), }",
+            &[0, 0, 0],
+        ),
+        npy_file("__import__('os').system('ls')", &[]),
+        b"\x93NUMPY\x04\x00\x00\x00".to_vec(),
+        b"\x93NUMPX\x01\x00\x00\x00".to_vec(),
+    ];
+    for (i, f) in malformed.iter().enumerate() {
+        let e = npy::load(f, &loader).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Malformed(_)), "case {i}: {e}");
+    }
+    let short = npy_file(
+        "{'descr': '<i2', 'fortran_order': False, 'shape': (3,), }",
+        &[0, 0],
+    );
+    assert!(npy::load(&short, &loader).unwrap_err().is_eof());
+    assert!(npy::load(&good[..20], &loader).unwrap_err().is_eof());
 }

@@ -318,6 +318,52 @@ for name, value in HOSTILE.items():
     add("hostile_%s_p2" % name, pickle.dumps(value, protocol=2), "hostile: " + name)
 
 
+# .npy files: np.lib.format.write_array at each header version. Raw data is read back by
+# np.load(allow_pickle=False); an object array's pickle by the restricted unpickler.
+NPY = []  # (name, description, bytes)
+
+
+def add_npy(name, array, desc, version=None):
+    f = io.BytesIO()
+    np.lib.format.write_array(f, array, version=version, allow_pickle=True)
+    NPY.append((name, desc, f.getvalue()))
+
+
+add_npy("npy_f64_v1", np.array([1.5, -0.0, 1e300]), "float64, version 1.0", (1, 0))
+add_npy("npy_fortran_v2", np.asfortranarray(np.arange(6, dtype=">i4").reshape(2, 3)),
+        "Fortran big-endian int32, version 2.0", (2, 0))
+add_npy("npy_str_v3", np.array(["h\u00e9", "\U0001F600"]), "unicode, version 3.0", (3, 0))
+add_npy("npy_zero_d", np.array(7, dtype="u2"), "0-d uint16")
+add_npy("npy_empty", np.zeros((0, 4), dtype="f4"), "empty (0, 4)")
+add_npy("npy_bool", np.array([[True], [False]]), "bool 2-d")
+add_npy("npy_object", np.array([1, "two", [3.0]], dtype=object), "object array (pickle inside)")
+
+
+def npy_oracle(data):
+    f = io.BytesIO(data)
+    version = np.lib.format.read_magic(f)
+    read = {(1, 0): np.lib.format.read_array_header_1_0,
+            (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+    if read is None:  # 3.0: the 2.0 layout with a UTF-8 header
+        from numpy.lib import _format_impl
+        shape, fortran, dtype = _format_impl._read_array_header(f, version)
+    else:
+        shape, fortran, dtype = read(f)
+    if dtype.hasobject:
+        body = f.read()
+        protos, last = _find_class_protos(body)
+        try:
+            value = RestrictedUnpickler(io.BytesIO(body), policy="numpy", protos=protos,
+                                        last_proto=last).load()
+        except Refused as e:
+            return "REFUSED: %s.%s" % (e.module, e.name)
+    else:
+        value = np.load(io.BytesIO(data), allow_pickle=False)
+    text = fmt(value)
+    check_roundtrip(value, text)
+    return text
+
+
 # ------------------------------------------------------------ output
 
 def oracle(data, buffers):
@@ -350,6 +396,15 @@ def main():
         index.append("%s\t%s\n" % (name, desc))
     with open(os.path.join(OUT, "index.tsv"), "w", encoding="utf-8", newline="\n") as f:
         f.write("".join(index))
+    npy_index = []
+    for name, desc, data in NPY:
+        with open(os.path.join(OUT, name + ".npy"), "wb") as f:
+            f.write(data)
+        with open(os.path.join(OUT, name + ".expect"), "w", encoding="utf-8", newline="\n") as f:
+            f.write(npy_oracle(data) + "\n")
+        npy_index.append("%s\t%s\n" % (name, desc))
+    with open(os.path.join(OUT, "npy_index.tsv"), "w", encoding="utf-8", newline="\n") as f:
+        f.write("".join(npy_index))
     print("wrote %d numpy cases to %s (numpy %s)" % (len(CASES), OUT, np.__version__),
           file=sys.stderr)
 
