@@ -15,7 +15,7 @@ use crate::value::Value;
 /// [`Limits`]. Bytes after the pickle's STOP are an error.
 ///
 /// ```
-/// let v = unpickle::from_slice(b"\x80\x04\x95\x0b\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s.").unwrap();
+/// let v = unpickle::from_slice(b"\x80\x04\x95\x0a\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s.").unwrap();
 /// assert_eq!(v.to_string(), "{'a': 1}");
 /// ```
 ///
