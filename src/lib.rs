@@ -24,6 +24,7 @@ pub mod error;
 pub mod limits;
 mod load;
 mod machine;
+pub mod npy;
 pub mod opcode;
 pub mod policy;
 pub mod presets;

@@ -147,95 +147,19 @@ pub(crate) struct Arena {
     pub max_depth: u64,
 }
 
-/// The approximate bytes of a value without its children (its payload plus itself).
+/// The approximate bytes of a value: its payload plus itself for scalars and strings;
+/// measured in full (without recursion) for anything a constructor or a persistent loader
+/// made, which may hold anything.
 pub(crate) fn leaf_size(v: &Value) -> u64 {
-    VALUE_SIZE
-        + match v {
-            Value::Str(s) => s.len() as u64,
-            Value::Bytes(b) | Value::ByteArray(b) => b.len() as u64,
-            Value::BigInt(b) => b.bits() / 8 + 32,
-            _ => 0,
+    match v {
+        Value::Str(s) => VALUE_SIZE + s.len() as u64,
+        Value::Bytes(b) | Value::ByteArray(b) => VALUE_SIZE + b.len() as u64,
+        Value::BigInt(b) => VALUE_SIZE + b.bits() / 8 + 32,
+        Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Complex(..) => {
+            VALUE_SIZE
         }
-}
-
-/// The approximate bytes of a whole value tree, stopping early once past `cap`.
-/// Iterative, so no input can make it recurse.
-fn tree_size(v: &Value, cap: u64) -> u64 {
-    if !matches!(
-        v,
-        Value::List(_)
-            | Value::Tuple(_)
-            | Value::Dict(_)
-            | Value::Set(_)
-            | Value::FrozenSet(_)
-            | Value::Object(_)
-    ) {
-        return leaf_size(v);
+        _ => crate::value::metrics(v).size,
     }
-    let mut total = 0u64;
-    let mut todo = vec![v];
-    while let Some(v) = todo.pop() {
-        total = total.saturating_add(leaf_size(v));
-        if total > cap {
-            return total;
-        }
-        match v {
-            Value::List(xs) | Value::Tuple(xs) => todo.extend(xs.iter()),
-            Value::Dict(d) => {
-                for (k, x) in d.iter() {
-                    todo.push(k.value());
-                    todo.push(x);
-                }
-            }
-            Value::Set(s) | Value::FrozenSet(s) => todo.extend(s.iter().map(|k| k.value())),
-            Value::Object(o) => {
-                todo.push(&o.callable);
-                todo.extend(o.args.iter());
-                for (k, x) in &o.kwargs {
-                    todo.push(k);
-                    todo.push(x);
-                }
-                for m in &o.mutations {
-                    match m {
-                        Mutation::SetState(x) | Mutation::Append(x) => todo.push(x),
-                        Mutation::Extend(xs) | Mutation::Add(xs) => todo.extend(xs.iter()),
-                        Mutation::SetItem(k, x) => {
-                            todo.push(k);
-                            todo.push(x);
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    total
-}
-
-/// The height of a value (container levels), for values made outside the arena.
-fn tree_height(v: &Value) -> u32 {
-    let mut max = 0u32;
-    let mut todo = vec![(v, 1u32)];
-    while let Some((v, d)) = todo.pop() {
-        let children: Vec<&Value> = match v {
-            Value::List(xs) | Value::Tuple(xs) => xs.iter().collect(),
-            Value::Dict(d) => d.iter().flat_map(|(k, x)| [k.value(), x]).collect(),
-            Value::Set(s) | Value::FrozenSet(s) => s.iter().map(|k| k.value()).collect(),
-            _ => Vec::new(),
-        };
-        let level = u32::from(matches!(
-            v,
-            Value::List(_)
-                | Value::Tuple(_)
-                | Value::Dict(_)
-                | Value::Set(_)
-                | Value::FrozenSet(_)
-                | Value::Object(_)
-        ));
-        max = max.max(d.saturating_sub(1) + level);
-        todo.extend(children.into_iter().map(|c| (c, d + level)));
-    }
-    max
 }
 
 impl Arena {
@@ -449,8 +373,7 @@ impl Arena {
                 _ => Err(Error::malformed("object used before it was complete")),
             }
         } else {
-            let remaining = self.max_bytes.saturating_sub(self.used);
-            let size = tree_size(v, remaining);
+            let size = leaf_size(v);
             let copy = v.clone();
             self.charge(size)?;
             Ok(copy)
@@ -501,7 +424,13 @@ impl Arena {
             }
             Node::Global(g) => Value::Global(Box::new(g.0)),
             Node::Native(n) => {
-                height = tree_height(&n.value);
+                // A constructed value may contain other values (an object array, an
+                // OrderedDict of OrderedDicts): its real height counts against the depth
+                // limit, so nesting natives cannot build a tree deeper than the limit.
+                let m = crate::value::metrics(&n.value);
+                height = u32::try_from(m.height.saturating_sub(1))
+                    .unwrap_or(u32::MAX)
+                    .saturating_sub(level);
                 n.value
             }
             Node::Object(o) => {

@@ -79,7 +79,15 @@ fn check_hashable(v: &Value) -> Result<(), Unhashable> {
     let mut todo: Vec<&Value> = items.iter().collect();
     while let Some(v) = todo.pop() {
         match v {
-            Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::ByteArray(_) => {
+            Value::List(_)
+            | Value::Dict(_)
+            | Value::Set(_)
+            | Value::ByteArray(_)
+            | Value::OrderedDict(_)
+            | Value::DefaultDict(_)
+            | Value::Deque(_)
+            | Value::Counter(_)
+            | Value::NdArray(_) => {
                 return Err(Unhashable {
                     type_name: v.type_name(),
                 })
@@ -166,6 +174,18 @@ fn key_eq(a: &Value, b: &Value) -> bool {
         (Value::FrozenSet(x), Value::FrozenSet(y)) => set_eq(x, y),
         (Value::Global(x), Value::Global(y)) => x == y,
         (Value::Object(x), Value::Object(y)) => x == y,
+        // The typed values of the presets compare structurally (Python would compare
+        // e.g. `Decimal('1.0') == 1`; such cross-type keys are not merged here).
+        (Value::Date(x), Value::Date(y)) => x == y,
+        (Value::Time(x), Value::Time(y)) => x == y,
+        (Value::DateTime(x), Value::DateTime(y)) => x == y,
+        (Value::TimeDelta(x), Value::TimeDelta(y)) => x == y,
+        (Value::TimeZone(x), Value::TimeZone(y)) => x == y,
+        (Value::Decimal(x), Value::Decimal(y)) => x == y,
+        (Value::Fraction(x), Value::Fraction(y)) => x == y,
+        (Value::Uuid(x), Value::Uuid(y)) => x == y,
+        (Value::NumpyScalar(x), Value::NumpyScalar(y)) => x == y,
+        (Value::Dtype(x), Value::Dtype(y)) => x == y,
         _ => false,
     }
 }
