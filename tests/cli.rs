@@ -124,3 +124,28 @@ fn dis_matches_pickletools_layout() {
         "    0: \\x80 PROTO      2\n    2: ]    EMPTY_LIST\n    3: q    BINPUT     0\n    5: K    BININT1    1\n    7: a    APPEND\n    8: .    STOP\nhighest protocol among opcodes = 2\n"
     );
 }
+
+#[test]
+fn show_reads_npy_files_under_the_policy() {
+    let npy = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/real/numpy_object.npy"
+    );
+    let out = run(&["show", "--policy", "numpy", npy], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("array(["),
+        "{}",
+        text(&out.stdout)
+    );
+    // The object array's pickle obeys the policy: strict refuses nothing here but the
+    // array itself is numpy's format, so only the embedded pickle is checked.
+    let pkl = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/real/numpy_f32_2d_p2.pkl"
+    );
+    assert_eq!(
+        run(&["show", "--policy", "stdlib", pkl], b"").status.code(),
+        Some(3)
+    );
+}

@@ -10,6 +10,7 @@ use unpickle::{presets, Allowlist, Category, Encoding, Error, Unpickler};
 
 const USAGE: &str = "usage:
   unpickle show [--policy strict|stdlib|numpy|opaque] [--encoding ASCII|latin1|bytes] FILE|-
+                (a .npy file is read as numpy's format; its object-array pickle obeys the policy)
   unpickle dis  FILE|-
   unpickle scan [--policy strict|stdlib|numpy|opaque] FILE...
 
@@ -35,6 +36,7 @@ fn policy(name: &str) -> Option<Allowlist> {
     Some(match name {
         "strict" => presets::strict(),
         "stdlib" => presets::stdlib(),
+        "numpy" => presets::numpy(),
         "opaque" => presets::opaque(),
         _ => return None,
     })
@@ -102,7 +104,13 @@ fn show(args: &[String]) -> ExitCode {
         }
     };
     let loader = Unpickler::new().policy(opts.policy).encoding(opts.encoding);
-    match loader.load_slice(&data) {
+    // A .npy file: its header, then raw data or (object arrays) a pickle under the policy.
+    let result = if data.starts_with(b"\x93NUMPY") {
+        unpickle::npy::load(&data, &loader).map(|a| unpickle::Value::NdArray(Box::new(a)))
+    } else {
+        loader.load_slice(&data)
+    };
+    match result {
         Ok(v) => {
             let mut out = io::stdout().lock();
             if writeln!(out, "{v}").and_then(|_| out.flush()).is_err() {
