@@ -138,8 +138,7 @@ fn show_reads_npy_files_under_the_policy() {
         "{}",
         text(&out.stdout)
     );
-    // The object array's pickle obeys the policy: strict refuses nothing here but the
-    // array itself is numpy's format, so only the embedded pickle is checked.
+    // A numpy pickle is refused under a policy without numpy.
     let pkl = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/data/real/numpy_f32_2d_p2.pkl"

@@ -229,20 +229,17 @@ impl<R: std::io::BufRead> Decoder<IoInput<R>> {
     }
 }
 
-fn le_u64(b: &[u8]) -> u64 {
-    b.iter()
-        .rev()
-        .fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
-}
-
 /// A little-endian two's-complement integer of any length (LONG1/LONG4's payload).
+#[inline]
 pub(crate) fn decode_long_bytes(b: &[u8]) -> Int {
-    if b.is_empty() {
-        return Int::Small(0);
-    }
     if b.len() <= 8 {
+        if b.is_empty() {
+            return Int::Small(0);
+        }
+        let mut buf = [0u8; 8];
+        buf[..b.len()].copy_from_slice(b);
         let shift = 64 - 8 * b.len() as u32;
-        return Int::Small(((le_u64(b) << shift) as i64) >> shift);
+        return Int::Small(((u64::from_le_bytes(buf) << shift) as i64) >> shift);
     }
     Int::from_big(BigInt::from_signed_bytes_le(b))
 }
