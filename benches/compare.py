@@ -17,7 +17,10 @@
    only that file, minus the same process loading nothing;
 5. prints the tables: MB/s (median and spread), ns per object, and the ratios.
 
-Times are medians of --runs runs after --warmup runs. The spread is (max - min) / median.
+Times are medians of at least --runs rounds (more for small files, up to --min-seconds or
+--max-runs) after --warmup rounds; each round runs every loader once, the helper's and
+CPython's in alternating order. The spread shown is half the interquartile range over the
+median.
 Dropping a loaded value is not timed, for any loader; in the message streams each message
 is dropped as soon as it is loaded, by every loader.
 """
@@ -142,35 +145,62 @@ def py_once(loader, data, pieces):
     return time.perf_counter_ns() - t, None
 
 
-def time_python(data, pieces, runs, warmup, loaders):
-    times = {l: [] for l in loaders}
+def py_round(data, pieces, loaders, errors):
+    out = {}
+    for l in loaders:
+        if l in errors:
+            continue
+        gc.collect()
+        try:
+            ns, v = py_once(l, data, pieces)
+        except Exception as e:  # noqa: BLE001 - report and go on
+            errors[l] = "%s: %s" % (type(e).__name__, e)
+            continue
+        del v
+        out[l] = ns
+    return out
+
+
+def time_file(helper, path, data, pieces, rust, args):
+    """Rounds of every loader, Rust's and CPython's interleaved (the helper runs one round
+    per line it reads), until --runs timed rounds and --min-seconds have passed."""
+    proc = subprocess.Popen([helper, "--serve", path] + rust, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, bufsize=1)
+    times = {l: [] for l in rust + PY}
     errors = {}
-    for r in range(warmup + runs):
-        for l in loaders:
-            if l in errors:
+    rounds = 0
+    timed_since = None
+    try:
+        while True:
+            got = {}
+            for side in (("rust", "py") if rounds % 2 == 0 else ("py", "rust")):
+                if side == "py":
+                    got.update(py_round(data, pieces, PY, errors))
+                    continue
+                proc.stdin.write("\n")
+                proc.stdin.flush()
+                parts = proc.stdout.readline().split()
+                if not parts:
+                    raise RuntimeError("the timing helper stopped (exit %s)" % proc.poll())
+                for l, v in zip(parts[0::2], parts[1::2]):
+                    if v.startswith("ERROR:"):
+                        errors[l] = v[6:].replace("_", " ")
+                    else:
+                        got[l] = int(v)
+            rounds += 1
+            if rounds <= args.warmup:
                 continue
-            gc.collect()
-            try:
-                ns, v = py_once(l, data, pieces)
-            except Exception as e:  # noqa: BLE001 - report and go on
-                errors[l] = "%s: %s" % (type(e).__name__, e)
-                continue
-            del v
-            if r >= warmup:
+            if timed_since is None:
+                timed_since = time.perf_counter()
+            for l, ns in got.items():
                 times[l].append(ns)
-    return times, errors
-
-
-def time_rust(helper, path, runs, warmup, loaders):
-    cmd = [helper, "--runs", str(runs), "--warmup", str(warmup), path] + loaders
-    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE).stdout.decode()
-    times, errors = {}, {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and parts[1] == "ERROR":
-            errors[parts[0]] = " ".join(parts[2:])
-        elif parts:
-            times[parts[0]] = [int(x) for x in parts[1:]]
+            n = rounds - args.warmup
+            if n >= args.max_runs or (n >= args.runs and
+                                      time.perf_counter() - timed_since >= args.min_seconds):
+                break
+    finally:
+        proc.stdin.close()
+        proc.wait()
     return times, errors
 
 
@@ -207,9 +237,11 @@ def med(ts):
 
 
 def spread(ts):
-    if not ts or len(ts) < 2:
+    """Interquartile range over the median."""
+    if not ts or len(ts) < 3:
         return None
-    return (max(ts) - min(ts)) / statistics.median(ts)
+    q = statistics.quantiles(ts, n=4, method="inclusive")
+    return (q[2] - q[0]) / statistics.median(ts)
 
 
 def fmt_rate(nbytes, ts):
@@ -240,7 +272,10 @@ def table(headers, rows):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--runs", type=int, default=5, help="timed runs per loader (default 5)")
+    ap.add_argument("--runs", type=int, default=5, help="timed runs per loader, at least (default 5)")
+    ap.add_argument("--min-seconds", type=float, default=2.0,
+                    help="keep timing a file until this long has passed (default 2)")
+    ap.add_argument("--max-runs", type=int, default=40, help="but no more runs than this (default 40)")
     ap.add_argument("--warmup", type=int, default=1, help="untimed runs first (default 1)")
     ap.add_argument("--only", help="comma-separated corpora or files, e.g. records,ints_p4")
     ap.add_argument("--corpus", default=os.path.join(HERE, "corpus"))
@@ -274,12 +309,11 @@ def main():
         if entry["kind"] == "stream":
             rust.append("unpickle-from-slice")
         log("%-20s %6.1f MB ..." % (name, entry["bytes"] / 1e6))
-        rt, rerr = time_rust(helper, path, args.runs, args.warmup, rust)
         data, pieces = load_corpus(args.corpus, name)
-        pt, perr = time_python(data, pieces, args.runs, args.warmup, PY)
+        times, errs = time_file(helper, path, data, pieces, rust, args)
         del data, pieces
-        results[name] = {"entry": entry, "times": {**rt, **pt}, "errors": {**rerr, **perr}}
-        for l, e in {**rerr, **perr}.items():
+        results[name] = {"entry": entry, "times": times, "errors": errs}
+        for l, e in errs.items():
             log("  %s failed: %s" % (l, e))
 
     mem = {}
@@ -292,8 +326,8 @@ def main():
 
     # Throughput.
     loaders = RUST + PY
-    print("\n### Throughput, MB/s (median ± half the spread), %d runs after %d warm-up\n"
-          % (args.runs, args.warmup))
+    print("\n### Throughput, MB/s (median ± half the interquartile range); %d–%d runs after %d"
+          " warm-up, Rust and CPython rounds interleaved\n" % (args.runs, args.max_runs, args.warmup))
     rows = []
     for name, r in results.items():
         e = r["entry"]

@@ -7,6 +7,10 @@
 //!     LOADER: unpickle-slice | unpickle-reader | unpickle-from-slice | serde-pickle
 //!             | memcpy (into a resident buffer) | memcpy-fresh (into a new allocation)
 //!     prints: LOADER ns ns ns ...     or     LOADER ERROR message
+//! timing --serve FILE.pkl LOADER...
+//!     for every line read on stdin, one round: prints `LOADER ns LOADER ns ...` (or
+//!     `LOADER ERROR message`); this lets compare.py interleave these rounds with
+//!     CPython's, in warm processes, so a busy patch of the machine hits every loader
 //! timing --mem FILE.pkl LOADER
 //!     loads once and keeps the result alive until exit, for `/usr/bin/time -v`;
 //!     LOADER may also be `none` (reads the file, loads nothing: the baseline) or
@@ -37,7 +41,7 @@ const LOADERS: &[&str] = &[
 fn usage() -> ExitCode {
     eprintln!(
         "usage: timing [--runs N] [--warmup W] FILE.pkl LOADER...\n       \
-         timing --mem FILE.pkl LOADER\n  LOADER: {} (and none, none-reader with --mem)",
+         timing --serve FILE.pkl LOADER...\n       timing --mem FILE.pkl LOADER\n  LOADER: {} (and none, none-reader with --mem)",
         LOADERS.join(" | ")
     );
     ExitCode::from(2)
@@ -72,6 +76,48 @@ fn run_once(
     };
     let ns = t.elapsed().as_nanos() as u64;
     Ok((ns, kept))
+}
+
+/// `--serve`: one round per line of stdin, until EOF.
+fn serve(path: &Path, loaders: &[String]) -> ExitCode {
+    use std::io::{BufRead, Write};
+    let (dir, name) = match (path.parent(), path.file_stem().and_then(|s| s.to_str())) {
+        (Some(d), Some(n)) => (d, n),
+        _ => return usage(),
+    };
+    let Some(c) = Corpus::open(dir, name) else {
+        eprintln!("cannot read {}", path.display());
+        return ExitCode::from(2);
+    };
+    let u = common::unpickler();
+    let mut scratch = vec![1u8; c.data.len()];
+    let mut failed: Vec<Option<String>> = vec![None; loaders.len()];
+    let stdin = std::io::stdin();
+    let mut out = std::io::stdout().lock();
+    for line in stdin.lock().lines() {
+        if line.is_err() {
+            break;
+        }
+        let mut cells = Vec::new();
+        for (i, loader) in loaders.iter().enumerate() {
+            if failed[i].is_none() {
+                match run_once(loader, &u, &c, &mut scratch) {
+                    Ok((ns, kept)) => {
+                        drop(kept);
+                        cells.push(format!("{loader} {ns}"));
+                    }
+                    Err(e) => failed[i] = Some(e.replace(['\n', ' '], "_")),
+                }
+            }
+            if let Some(e) = &failed[i] {
+                cells.push(format!("{loader} ERROR:{e}"));
+            }
+        }
+        if writeln!(out, "{}", cells.join(" ")).is_err() || out.flush().is_err() {
+            break;
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 fn time(path: &Path, runs: usize, warmup: usize, loaders: &[String]) -> ExitCode {
@@ -189,6 +235,7 @@ fn main() -> ExitCode {
     let mut runs = 5usize;
     let mut warmup = 1usize;
     let mut mem_mode = false;
+    let mut serve_mode = false;
     let mut rest = Vec::new();
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
@@ -202,6 +249,7 @@ fn main() -> ExitCode {
                 None => return usage(),
             },
             "--mem" => mem_mode = true,
+            "--serve" => serve_mode = true,
             "-h" | "--help" => return usage(),
             _ => rest.push(a),
         }
@@ -228,6 +276,9 @@ fn main() -> ExitCode {
             return usage();
         }
         return mem(path, &rest[1]);
+    }
+    if serve_mode {
+        return serve(path, &rest[1..]);
     }
     time(path, runs, warmup, &rest[1..])
 }
