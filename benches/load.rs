@@ -10,7 +10,8 @@
 //!
 //! Dropping a loaded value is not timed (`iter_with_large_drop`), except inside the message
 //! streams, where each message is dropped as soon as it is loaded. With no corpus present
-//! the bench prints a hint and exits successfully.
+//! the bench prints a hint and exits successfully. Under `cargo test --benches` (no
+//! `--bench` argument) it only runs every loader once on a tiny built-in corpus.
 
 mod common;
 
@@ -80,7 +81,41 @@ fn benches(c: &mut Criterion, corpora: &[Corpus]) {
     }
 }
 
+/// `cargo test --benches` (no `--bench` argument): run every loader once on a tiny corpus,
+/// so CI checks the bench code in seconds without the corpus.
+fn smoke() {
+    let u = common::unpickler();
+    let (dir, corpora) = common::tiny_corpus().expect("cannot write the tiny corpus");
+    assert_eq!(corpora.len(), 2, "tiny corpus incomplete");
+    for c in &corpora {
+        let one = u
+            .load_slice(&c.data[c.spans[0].0..c.spans[0].1])
+            .expect("unpickle");
+        assert_eq!(one.to_string(), "{'a': [1, 2.5, None]}");
+        let n = c.spans.len();
+        match common::unpickle_slice(&u, c).expect("unpickle_slice") {
+            Loaded::One(v) => assert_eq!(v, one),
+            Loaded::Stream(k) => assert_eq!(k, n),
+        }
+        match common::unpickle_from_slice(c).expect("from_slice") {
+            Loaded::One(v) => assert_eq!(v, one),
+            Loaded::Stream(k) => assert_eq!(k, n),
+        }
+        match common::unpickle_reader(&u, c).expect("unpickle_reader") {
+            Loaded::One(v) => assert_eq!(v, one),
+            Loaded::Stream(k) => assert_eq!(k, n),
+        }
+        common::serde_pickle_slice(c).expect("serde-pickle");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    println!("bench smoke test: 2 tiny corpora loaded by every loader; ok");
+}
+
 fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        smoke();
+        return;
+    }
     let dir = common::corpus_dir();
     let corpora: Vec<Corpus> = common::FILES
         .iter()

@@ -150,13 +150,19 @@ fn time(path: &Path, runs: usize, warmup: usize, loaders: &[String]) -> ExitCode
             }
         }
     }
+    // A closed pipe (`| head`) is not worth a panic: stop printing.
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
     for (i, loader) in loaders.iter().enumerate() {
-        match &failed[i] {
-            Some(e) => println!("{loader} ERROR {}", e.replace('\n', " ")),
+        let line = match &failed[i] {
+            Some(e) => format!("{loader} ERROR {}", e.replace('\n', " ")),
             None => {
                 let t: Vec<String> = times[i].iter().map(u64::to_string).collect();
-                println!("{loader} {}", t.join(" "));
+                format!("{loader} {}", t.join(" "))
             }
+        };
+        if writeln!(out, "{line}").is_err() {
+            break;
         }
     }
     ExitCode::SUCCESS

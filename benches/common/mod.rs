@@ -183,3 +183,26 @@ pub fn serde_pickle_slice(c: &Corpus) -> Result<Loaded<serde_pickle::Value>, Str
     }
     Ok(Loaded::Stream(n))
 }
+
+/// `pickle.dumps({'a': [1, 2.5, None]}, protocol=2)`.
+const TINY: &[u8] =
+    b"\x80\x02}q\x00X\x01\x00\x00\x00aq\x01]q\x02(K\x01G@\x04\x00\x00\x00\x00\x00\x00Nes.";
+
+/// A tiny corpus written to a temporary folder: one pickle, and a stream of three with
+/// its index. For `cargo test --benches`, which should check the bench code, not time it.
+/// The caller removes the folder (the first value) when done.
+pub fn tiny_corpus() -> std::io::Result<(PathBuf, Vec<Corpus>)> {
+    let dir = std::env::temp_dir().join(format!("unpickle-bench-smoke-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("tiny.pkl"), TINY)?;
+    std::fs::write(dir.join("tiny_stream.pkl"), TINY.repeat(3))?;
+    std::fs::write(
+        dir.join("tiny_stream.idx"),
+        (TINY.len() as u32).to_le_bytes().repeat(3),
+    )?;
+    let corpora = ["tiny", "tiny_stream"]
+        .iter()
+        .filter_map(|n| Corpus::open(&dir, n))
+        .collect();
+    Ok((dir, corpora))
+}
