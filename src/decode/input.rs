@@ -116,6 +116,9 @@ pub struct IoInput<R> {
     reader: R,
     pos: u64,
     scratch: Vec<u8>,
+    /// Bytes handed out borrowed from the reader's buffer, consumed on the next call (the
+    /// borrow has ended by then), so short arguments are never copied.
+    pending: usize,
 }
 
 impl<R: io::BufRead> IoInput<R> {
@@ -125,21 +128,34 @@ impl<R: io::BufRead> IoInput<R> {
             reader,
             pos: 0,
             scratch: Vec::new(),
+            pending: 0,
         }
     }
 
-    /// Gives the reader back.
-    pub fn into_inner(self) -> R {
+    /// Gives the reader back, positioned after the last byte decoded.
+    pub fn into_inner(mut self) -> R {
+        self.settle();
         self.reader
     }
 
-    /// The reader.
+    /// The reader, positioned after the last byte decoded.
     pub fn get_mut(&mut self) -> &mut R {
+        self.settle();
         &mut self.reader
+    }
+
+    /// Consumes what was handed out borrowed.
+    #[inline]
+    fn settle(&mut self) {
+        if self.pending > 0 {
+            self.reader.consume(self.pending);
+            self.pending = 0;
+        }
     }
 
     /// The buffered bytes, refilled if empty; empty only at the end of the input.
     fn buffer(&mut self) -> Result<&[u8]> {
+        self.settle();
         fill(&mut self.reader)
     }
 
@@ -202,6 +218,14 @@ impl<R: io::BufRead> Input for IoInput<R> {
                 self.pos += k as u64;
             }
         };
+        self.settle();
+        // Already buffered: hand it out borrowed, consume it on the next call.
+        if fill(&mut self.reader)?.len() >= n {
+            self.pending = n;
+            self.pos += n as u64;
+            let buf = fill(&mut self.reader)?;
+            return Ok(buf.get(..n).map(Cow::Borrowed));
+        }
         if n <= CHUNK {
             let mut buf = std::mem::take(&mut self.scratch);
             buf.clear();
@@ -226,6 +250,7 @@ impl<R: io::BufRead> Input for IoInput<R> {
     }
 
     fn line(&mut self, max: u64) -> Result<Line<'_>> {
+        self.settle();
         self.scratch.clear();
         let max = usize::try_from(max).unwrap_or(usize::MAX);
         loop {

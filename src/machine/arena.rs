@@ -165,7 +165,7 @@ pub(crate) fn leaf_size(v: &Value) -> u64 {
 impl Arena {
     pub fn new(max_bytes: u64, max_depth: u64) -> Arena {
         Arena {
-            slots: Vec::new(),
+            slots: Vec::with_capacity(16),
             used: 0,
             max_bytes,
             max_depth,

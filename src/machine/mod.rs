@@ -124,10 +124,11 @@ impl<'a> Machine<'a> {
         let limits = setup.limits;
         Machine {
             arena: Arena::new(limits.max_result_bytes, limits.max_depth),
-            stack: Vec::new(),
-            marks: Vec::new(),
+            // Small starting sizes save the first few regrowths on every small pickle.
+            stack: Vec::with_capacity(16),
+            marks: Vec::with_capacity(4),
             memo: Memo {
-                dense: Vec::new(),
+                dense: Vec::with_capacity(16),
                 sparse: HashMap::new(),
                 entries: 0,
                 max: limits.max_memo,
