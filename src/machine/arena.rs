@@ -142,6 +142,9 @@ const SLOT_SIZE: u64 = std::mem::size_of::<Slot>() as u64;
 /// The arena plus the result budget.
 pub(crate) struct Arena {
     slots: Vec<Slot>,
+    /// Whether some container is referenced more than once: only then can the tree be
+    /// exponentially larger than the graph, and the expansion is checked before building.
+    shared_containers: bool,
     pub used: u64,
     pub max_bytes: u64,
     pub max_depth: u64,
@@ -166,6 +169,7 @@ impl Arena {
     pub fn new(max_bytes: u64, max_depth: u64) -> Arena {
         Arena {
             slots: Vec::with_capacity(16),
+            shared_containers: false,
             used: 0,
             max_bytes,
             max_depth,
@@ -215,6 +219,9 @@ impl Arena {
             if let Some(s) = self.slots.get_mut(*id as usize) {
                 if s.uses & USES < USES {
                     s.uses += 1;
+                }
+                if s.uses >= 2 && !matches!(s.node, Node::Built(..)) {
+                    self.shared_containers = true;
                 }
             }
         }
@@ -287,6 +294,9 @@ impl Arena {
                 }
                 for (slot, n) in self.slots.iter_mut().skip(base).zip(counts) {
                     slot.uses = n.min(USES);
+                    if n >= 2 && !matches!(slot.node, Node::Built(..)) {
+                        self.shared_containers = true;
+                    }
                 }
                 if let Some(s) = self.slots.get_mut(root as usize) {
                     s.uses = s.uses.saturating_add(1).min(USES);
@@ -302,6 +312,9 @@ impl Arena {
     /// Converts node `root` and everything below it into `Node::Built` values, bottom up,
     /// without recursion.
     fn convert(&mut self, root: u32) -> Result<()> {
+        if self.shared_containers {
+            self.check_expansion(root)?;
+        }
         // (node, expanded, depth of the node in the tree)
         let mut stack: Vec<(u32, bool, u64)> = vec![(root, false, 1)];
         while let Some(&(id, expanded, depth)) = stack.last() {
@@ -354,6 +367,67 @@ impl Arena {
         Ok(())
     }
 
+    /// Refuses, before building anything, a graph whose tree form would exceed the result
+    /// budget: one pass over the graph adds up each node's expanded size (shared nodes
+    /// counted once per reference), so a memo bomb fails in time linear in its input
+    /// instead of after copying up to the budget. Cycles are found here too.
+    fn check_expansion(&self, root: u32) -> Result<()> {
+        const NEW: u8 = 0;
+        const OPEN: u8 = 1;
+        const DONE: u8 = 2;
+        let n = self.slots.len();
+        let mut state = vec![NEW; n];
+        let mut size = vec![0u64; n];
+        let mut stack: Vec<(u32, bool)> = vec![(root, false)];
+        while let Some((id, expanded)) = stack.pop() {
+            let i = id as usize;
+            let Some(slot) = self.slots.get(i) else {
+                return Err(Error::malformed("dangling object handle"));
+            };
+            if expanded {
+                let mut total = match &slot.node {
+                    Node::Built(v, _) => leaf_size(v),
+                    Node::Native(nn) => leaf_size(&nn.value),
+                    _ => VALUE_SIZE,
+                };
+                slot.node.for_each_item(|it| {
+                    let add = match it {
+                        Item::V(v) => leaf_size(v),
+                        Item::R(c) => size.get(*c as usize).copied().unwrap_or(0),
+                    };
+                    total = total.saturating_add(add);
+                });
+                if total > self.max_bytes {
+                    return Err(Error::limit(Limit::ResultBytes, self.max_bytes));
+                }
+                size[i] = total;
+                state[i] = DONE;
+                continue;
+            }
+            match state.get(i) {
+                Some(&DONE) => continue,
+                Some(&OPEN) => return Err(Error::new(ErrorKind::Cycle)),
+                _ => {}
+            }
+            state[i] = OPEN;
+            stack.push((id, true));
+            let mut cycle = false;
+            slot.node.for_each_item(|it| {
+                if let Item::R(c) = it {
+                    match state.get(*c as usize) {
+                        Some(&NEW) => stack.push((*c, false)),
+                        Some(&OPEN) => cycle = true,
+                        _ => {}
+                    }
+                }
+            });
+            if cycle {
+                return Err(Error::new(ErrorKind::Cycle));
+            }
+        }
+        Ok(())
+    }
+
     /// The value of a converted node placed at `depth`: moved on its last use, otherwise
     /// copied and charged. Returns it with its height checked against the depth limit.
     fn fetch(&mut self, id: u32, depth: u64) -> Result<Value> {
@@ -373,9 +447,14 @@ impl Arena {
                 _ => Err(Error::malformed("object used before it was complete")),
             }
         } else {
+            // Charged before copying, so an over-budget copy is never made.
             let size = leaf_size(v);
+            let used = self.used.saturating_add(size);
+            if used > self.max_bytes {
+                return Err(Error::limit(Limit::ResultBytes, self.max_bytes));
+            }
             let copy = v.clone();
-            self.charge(size)?;
+            self.used = used;
             Ok(copy)
         }
     }
