@@ -294,12 +294,7 @@ fn decimal(args: Vec<Value>) -> Result<Value, String> {
 const MAX_INT_DIGITS: usize = 4300;
 
 fn big(v: &Value) -> Option<BigInt> {
-    match v {
-        Value::Int(i) => Some(BigInt::from(*i)),
-        Value::Bool(b) => Some(BigInt::from(u8::from(*b))),
-        Value::BigInt(b) => Some((**b).clone()),
-        _ => None,
-    }
+    v.to_bigint()
 }
 
 fn parse_int(s: &str) -> Result<BigInt, String> {

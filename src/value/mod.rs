@@ -239,6 +239,16 @@ impl Value {
         }
     }
 
+    /// The integer as a `BigInt`, if this is an `int` (or a `bool`, as in Python).
+    pub fn to_bigint(&self) -> Option<BigInt> {
+        match self {
+            Value::Int(i) => Some(BigInt::from(*i)),
+            Value::Bool(b) => Some(BigInt::from(u8::from(*b))),
+            Value::BigInt(b) => Some((**b).clone()),
+            _ => None,
+        }
+    }
+
     /// The float, if this is a `float`.
     pub fn as_f64(&self) -> Option<f64> {
         match *self {

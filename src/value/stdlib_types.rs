@@ -141,14 +141,7 @@ pub(crate) fn write_ordered_dict<W: Write + ?Sized>(out: &mut W, d: &Dict) -> fm
 /// among themselves, `str` among themselves, `bytes` among themselves). `None` when
 /// Python would raise `TypeError` or the values are not of those kinds.
 fn py_order(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
-    fn big(v: &Value) -> Option<BigInt> {
-        match v {
-            Value::Int(i) => Some(BigInt::from(*i)),
-            Value::Bool(b) => Some(BigInt::from(u8::from(*b))),
-            Value::BigInt(b) => Some((**b).clone()),
-            _ => None,
-        }
-    }
+    let big = Value::to_bigint;
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
         (Value::Bytes(x), Value::Bytes(y)) => Some(x.cmp(y)),
