@@ -56,41 +56,45 @@ pub(crate) struct Setup<'a> {
     pub record: Option<&'a mut Vec<GlobalUse>>,
 }
 
-/// The memo: dense indices in a vector, sparse ones in a map, both bounded by the number
-/// of entries. Containers are memoized as handles (so every reference aliases them);
-/// immutable leaves as values.
+/// The memo: arena handles, dense indices in a vector, sparse ones in a map, both bounded
+/// by the number of entries. Everything memoized lives in the arena (an immutable leaf as
+/// an already-built node), so every later reference aliases it.
 struct Memo {
-    dense: Vec<Option<Item>>,
-    sparse: HashMap<i64, Item>,
+    dense: Vec<u32>,
+    sparse: HashMap<i64, u32>,
     entries: u64,
     max: u64,
 }
 
+/// An unused dense memo slot (arena handles stay below 2^31).
+const EMPTY: u32 = u32::MAX;
+
 impl Memo {
-    fn get(&self, idx: i64) -> Option<&Item> {
+    fn get(&self, idx: i64) -> Option<u32> {
         let dense = usize::try_from(idx)
             .ok()
             .and_then(|i| self.dense.get(i))
-            .and_then(Option::as_ref);
-        dense.or_else(|| self.sparse.get(&idx))
+            .copied()
+            .filter(|&id| id != EMPTY);
+        dense.or_else(|| self.sparse.get(&idx).copied())
     }
 
-    fn put(&mut self, idx: i64, item: Item) -> Result<()> {
+    fn put(&mut self, idx: i64, id: u32) -> Result<()> {
         let slot = usize::try_from(idx)
             .ok()
             .and_then(|i| self.dense.get_mut(i));
         let fresh = match slot {
-            Some(s) => s.replace(item).is_none(),
+            Some(s) => std::mem::replace(s, id) == EMPTY,
             None => {
                 let len = self.dense.len() as u64;
                 // Grow the vector only as far as the entries pay for it.
                 let i = u64::try_from(idx).unwrap_or(u64::MAX);
                 if i < 2 * (self.entries + 16) && i >= len {
-                    self.dense.resize_with(i as usize, || None);
-                    self.dense.push(Some(item));
+                    self.dense.resize(i as usize, EMPTY);
+                    self.dense.push(id);
                     true
                 } else {
-                    self.sparse.insert(idx, item).is_none()
+                    self.sparse.insert(idx, id).is_none()
                 }
             }
         };
@@ -819,27 +823,19 @@ impl<'a> Machine<'a> {
                 }
             }
             I::Get(idx) => {
-                let item = match self.memo.get(idx) {
-                    Some(item) => copy_item(item),
-                    None => {
-                        return Err(Error::malformed(format!(
-                            "Memo value not found at index {idx}"
-                        )))
-                    }
-                };
-                if let Item::V(v) = &item {
-                    self.arena.charge(leaf_size(v))?;
-                }
-                self.stack.push(item);
+                let id = self.memo.get(idx).ok_or_else(|| {
+                    Error::malformed(format!("Memo value not found at index {idx}"))
+                })?;
+                self.stack.push(Item::R(id));
             }
             I::Put(idx) => {
-                let item = self.memo_item()?;
-                self.memo.put(idx, item)?;
+                let id = self.memo_item()?;
+                self.memo.put(idx, id)?;
             }
             I::Memoize => {
-                let item = self.memo_item()?;
+                let id = self.memo_item()?;
                 let idx = self.memo.entries as i64;
-                self.memo.put(idx, item)?;
+                self.memo.put(idx, id)?;
             }
             I::Global { module, name } => {
                 let node = self.find_class(&module, &name)?;
@@ -996,7 +992,7 @@ impl<'a> Machine<'a> {
     /// What the memo keeps for the top of the stack: a handle. An immutable leaf is moved
     /// into the arena as an already-built node, so the memo and every later reference
     /// share it and the conversion moves it into its last use.
-    fn memo_item(&mut self) -> Result<Item> {
+    fn memo_item(&mut self) -> Result<u32> {
         if self.stack.len() <= self.fence() {
             return Err(underflow());
         }
@@ -1004,14 +1000,14 @@ impl<'a> Machine<'a> {
             return Err(underflow());
         };
         match top {
-            Item::R(id) => Ok(Item::R(*id)),
+            Item::R(id) => Ok(*id),
             Item::V(v) => {
                 let v = std::mem::replace(v, Value::None);
                 let id = self.arena.alloc(Node::Built(v, 0))?;
                 if let Some(top) = self.stack.last_mut() {
                     *top = Item::R(id);
                 }
-                Ok(Item::R(id))
+                Ok(id)
             }
         }
     }
