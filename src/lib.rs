@@ -19,10 +19,12 @@
 #![forbid(unsafe_code)]
 
 pub mod decode;
+pub mod dis;
 pub mod error;
 pub mod limits;
 mod load;
 mod machine;
+pub mod npy;
 pub mod opcode;
 pub mod policy;
 pub mod presets;

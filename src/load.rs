@@ -15,7 +15,8 @@ use crate::value::Value;
 /// [`Limits`]. Bytes after the pickle's STOP are an error.
 ///
 /// ```
-/// let v = unpickle::from_slice(b"\x80\x04\x95\x0b\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s.").unwrap();
+/// // pickle.dumps({'a': 1}, protocol=4)
+/// let v = unpickle::from_slice(b"\x80\x04\x95\n\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s.").unwrap();
 /// assert_eq!(v.to_string(), "{'a': 1}");
 /// ```
 ///
@@ -26,12 +27,12 @@ pub fn from_slice(data: &[u8]) -> Result<Value> {
     Unpickler::new().load_slice(data)
 }
 
-/// Loads one pickle from `reader` with the strict policy and default limits, reading no
+/// Loads one pickle from `reader` with the strict policy and default limits, consuming no
 /// byte past its STOP (see [`Unpickler::load_reader`]).
 ///
 /// # Errors
 /// As [`from_slice`], plus I/O errors.
-pub fn from_reader<R: io::Read>(reader: R) -> Result<Value> {
+pub fn from_reader<R: io::BufRead>(reader: R) -> Result<Value> {
     Unpickler::new().load_reader(reader)
 }
 
@@ -180,13 +181,14 @@ impl Unpickler {
         Ok(value)
     }
 
-    /// Loads one pickle from `reader`, reading exactly up to its STOP and no further, so
-    /// the next pickle in the same stream can be loaded by calling this again. Wrap
-    /// unbuffered readers in a [`io::BufReader`] (and keep using that `BufReader`).
+    /// Loads one pickle from `reader`, consuming exactly up to its STOP and no further, so
+    /// the next pickle in the same stream can be loaded by calling this again. Any
+    /// [`io::Read`] works wrapped in an [`io::BufReader`] (keep using that `BufReader`);
+    /// `&[u8]` works as it is. Memory grows only with the bytes that actually arrive.
     ///
     /// # Errors
     /// Any [`Error`]; never panics.
-    pub fn load_reader<R: io::Read>(&self, reader: R) -> Result<Value> {
+    pub fn load_reader<R: io::BufRead>(&self, reader: R) -> Result<Value> {
         let mut dec = Decoder::new(IoInput::new(reader), self.limits.clone());
         self.run(&mut dec, None, None)
     }

@@ -40,7 +40,7 @@ pub enum Line<'a> {
 mod sealed {
     pub trait Sealed {}
     impl Sealed for super::SliceInput<'_> {}
-    impl<R: std::io::Read> Sealed for super::IoInput<R> {}
+    impl<R: std::io::BufRead> Sealed for super::IoInput<R> {}
 }
 
 /// Input from a byte slice; arguments borrow from it.
@@ -109,78 +109,127 @@ impl Input for SliceInput<'_> {
     }
 }
 
-/// Input from any [`io::Read`]. It reads exactly the bytes the pickle needs and no more, so
-/// the reader is left just past STOP; wrap unbuffered readers (files, sockets) in a
-/// [`io::BufReader`] for speed.
+/// Input from any [`io::BufRead`] (wrap a plain [`io::Read`] in an [`io::BufReader`]). It
+/// consumes exactly the bytes the pickle needs and no more, so the reader is left just past
+/// STOP and the next pickle in the stream can be read from it.
 pub struct IoInput<R> {
     reader: R,
     pos: u64,
     scratch: Vec<u8>,
+    /// Bytes handed out borrowed from the reader's buffer, consumed on the next call (the
+    /// borrow has ended by then), so short arguments are never copied.
+    pending: usize,
 }
 
-impl<R: io::Read> IoInput<R> {
+impl<R: io::BufRead> IoInput<R> {
     /// Reads from `reader`.
     pub fn new(reader: R) -> Self {
         IoInput {
             reader,
             pos: 0,
             scratch: Vec::new(),
+            pending: 0,
         }
     }
 
-    /// Gives the reader back.
-    pub fn into_inner(self) -> R {
+    /// Gives the reader back, positioned after the last byte decoded.
+    pub fn into_inner(mut self) -> R {
+        self.settle();
         self.reader
     }
 
-    /// The reader.
+    /// The reader, positioned after the last byte decoded.
     pub fn get_mut(&mut self) -> &mut R {
+        self.settle();
         &mut self.reader
     }
 
-    /// Fills `buf` completely; `Ok(false)` if the input ends first.
-    fn fill(&mut self, buf: &mut [u8]) -> Result<bool> {
-        let mut done = 0;
-        while done < buf.len() {
-            match self.reader.read(&mut buf[done..]) {
-                Ok(0) => {
-                    self.pos += done as u64;
-                    return Ok(false);
-                }
-                Ok(k) => done += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Error::from(e)),
-            }
+    /// Consumes what was handed out borrowed.
+    #[inline]
+    fn settle(&mut self) {
+        if self.pending > 0 {
+            self.reader.consume(self.pending);
+            self.pending = 0;
         }
-        self.pos += done as u64;
+    }
+
+    /// The buffered bytes, refilled if empty; empty only at the end of the input.
+    fn buffer(&mut self) -> Result<&[u8]> {
+        self.settle();
+        fill(&mut self.reader)
+    }
+
+    /// Appends exactly `n` bytes to `out`; `Ok(false)` if the input ends first.
+    fn read_into(&mut self, out: &mut Vec<u8>, n: usize) -> Result<bool> {
+        let mut left = n;
+        while left > 0 {
+            let buf = self.buffer()?;
+            if buf.is_empty() {
+                return Ok(false);
+            }
+            let k = buf.len().min(left);
+            out.extend_from_slice(&buf[..k]);
+            self.reader.consume(k);
+            self.pos += k as u64;
+            left -= k;
+        }
         Ok(true)
     }
 }
 
-impl<R: io::Read> Input for IoInput<R> {
+/// `fill_buf`, retried on `Interrupted`.
+fn fill<R: io::BufRead>(reader: &mut R) -> Result<&[u8]> {
+    loop {
+        match reader.fill_buf() {
+            Ok(_) => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::from(e)),
+        }
+    }
+    // The buffer is filled now; this call returns it without reading.
+    reader.fill_buf().map_err(Error::from)
+}
+
+impl<R: io::BufRead> Input for IoInput<R> {
     fn position(&self) -> u64 {
         self.pos
     }
 
     #[inline]
     fn next_byte(&mut self) -> Result<Option<u8>> {
-        let mut b = [0u8; 1];
-        Ok(if self.fill(&mut b)? { Some(b[0]) } else { None })
+        let b = match self.buffer()?.first() {
+            Some(&b) => b,
+            None => return Ok(None),
+        };
+        self.reader.consume(1);
+        self.pos += 1;
+        Ok(Some(b))
     }
 
     fn take(&mut self, n: u64) -> Result<Option<Cow<'_, [u8]>>> {
         let Ok(n) = usize::try_from(n) else {
             // More than the address space: it cannot arrive; read what there is.
-            let mut sink = io::sink();
-            let got = io::copy(&mut io::Read::take(&mut self.reader, n), &mut sink)?;
-            self.pos += got;
-            return Ok(None);
+            loop {
+                let k = self.buffer()?.len();
+                if k == 0 {
+                    return Ok(None);
+                }
+                self.reader.consume(k);
+                self.pos += k as u64;
+            }
         };
+        self.settle();
+        // Already buffered: hand it out borrowed, consume it on the next call.
+        if fill(&mut self.reader)?.len() >= n {
+            self.pending = n;
+            self.pos += n as u64;
+            let buf = fill(&mut self.reader)?;
+            return Ok(buf.get(..n).map(Cow::Borrowed));
+        }
         if n <= CHUNK {
             let mut buf = std::mem::take(&mut self.scratch);
             buf.clear();
-            buf.resize(n, 0);
-            let ok = self.fill(&mut buf)?;
+            let ok = self.read_into(&mut buf, n)?;
             self.scratch = buf;
             return Ok(if ok {
                 Some(Cow::Borrowed(&self.scratch[..]))
@@ -192,9 +241,8 @@ impl<R: io::Read> Input for IoInput<R> {
         let mut buf = Vec::new();
         while buf.len() < n {
             let step = (n - buf.len()).min(CHUNK.max(buf.len()));
-            let start = buf.len();
-            buf.resize(start + step, 0);
-            if !self.fill(&mut buf[start..])? {
+            buf.reserve_exact(step);
+            if !self.read_into(&mut buf, step)? {
                 return Ok(None);
             }
         }
@@ -202,19 +250,31 @@ impl<R: io::Read> Input for IoInput<R> {
     }
 
     fn line(&mut self, max: u64) -> Result<Line<'_>> {
+        self.settle();
         self.scratch.clear();
+        let max = usize::try_from(max).unwrap_or(usize::MAX);
         loop {
-            let mut b = [0u8; 1];
-            if !self.fill(&mut b)? {
+            let buf = fill(&mut self.reader)?;
+            if buf.is_empty() {
                 return Ok(Line::Eof);
             }
-            if b[0] == b'\n' {
-                return Ok(Line::Text(Cow::Borrowed(&self.scratch[..])));
+            let room = max - self.scratch.len();
+            let window = &buf[..buf.len().min(room.saturating_add(1))];
+            match window.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    self.scratch.extend_from_slice(&window[..i]);
+                    self.reader.consume(i + 1);
+                    self.pos += i as u64 + 1;
+                    return Ok(Line::Text(Cow::Borrowed(&self.scratch[..])));
+                }
+                None if window.len() > room => return Ok(Line::TooLong),
+                None => {
+                    let k = window.len();
+                    self.scratch.extend_from_slice(window);
+                    self.reader.consume(k);
+                    self.pos += k as u64;
+                }
             }
-            if self.scratch.len() as u64 >= max {
-                return Ok(Line::TooLong);
-            }
-            self.scratch.push(b[0]);
         }
     }
 

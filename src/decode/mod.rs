@@ -222,27 +222,24 @@ impl<'a> Decoder<SliceInput<'a>> {
     }
 }
 
-impl<R: std::io::Read> Decoder<IoInput<R>> {
+impl<R: std::io::BufRead> Decoder<IoInput<R>> {
     /// A decoder over a reader; see [`IoInput`].
     pub fn from_reader(reader: R, limits: Limits) -> Self {
         Decoder::new(IoInput::new(reader), limits)
     }
 }
 
-fn le_u64(b: &[u8]) -> u64 {
-    b.iter()
-        .rev()
-        .fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
-}
-
 /// A little-endian two's-complement integer of any length (LONG1/LONG4's payload).
+#[inline]
 pub(crate) fn decode_long_bytes(b: &[u8]) -> Int {
-    if b.is_empty() {
-        return Int::Small(0);
-    }
     if b.len() <= 8 {
+        if b.is_empty() {
+            return Int::Small(0);
+        }
+        let mut buf = [0u8; 8];
+        buf[..b.len()].copy_from_slice(b);
         let shift = 64 - 8 * b.len() as u32;
-        return Int::Small(((le_u64(b) << shift) as i64) >> shift);
+        return Int::Small(((u64::from_le_bytes(buf) << shift) as i64) >> shift);
     }
     Int::from_big(BigInt::from_signed_bytes_le(b))
 }
@@ -280,6 +277,7 @@ impl<I: Input> Decoder<I> {
 
     /// The next instruction; `Ok(None)` after STOP. The end of the input before STOP is an
     /// error (truncated input).
+    #[inline]
     pub fn next_instruction(&mut self) -> Result<Option<Decoded<'_>>> {
         if self.stopped {
             return Ok(None);
@@ -327,6 +325,7 @@ impl<I: Input> Decoder<I> {
         Ok(())
     }
 
+    #[inline]
     fn fixed<const N: usize>(&mut self) -> Result<[u8; N]> {
         self.check_frame(N as u64)?;
         let mut out = [0u8; N];
@@ -337,6 +336,7 @@ impl<I: Input> Decoder<I> {
         Ok(out)
     }
 
+    #[inline]
     fn payload(&mut self, n: u64) -> Result<Cow<'_, [u8]>> {
         if n > self.limits.max_item_len {
             return Err(Error::limit(Limit::ItemLen, self.limits.max_item_len));
@@ -364,7 +364,7 @@ impl<I: Input> Decoder<I> {
             .map(|end| end.saturating_sub(self.input.position()));
         let window = frame_left.map_or(max, |f| f.min(max));
         let too_long_is_frame = frame_left.is_some_and(|f| f <= max);
-        match self.input.line(window.saturating_sub(1).max(0))? {
+        match self.input.line(window.saturating_sub(1))? {
             Line::Text(t) => Ok(t),
             // The input ended (not the frame): truncated, inside a frame or not.
             Line::Eof => Err(Error::truncated("pickle data was truncated (no newline)")),
@@ -380,6 +380,7 @@ impl<I: Input> Decoder<I> {
         })
     }
 
+    #[inline(always)]
     fn decode_arg(&mut self, opcode: Opcode, offset: u64) -> Result<Instruction<'_>> {
         use Instruction as I;
         let digits = self.limits.max_digits;

@@ -44,25 +44,28 @@ pub(crate) enum MutNode {
     Add(Vec<Item>),
 }
 
+/// A value a policy constructor made, with what BUILD needs to go back to it.
+pub(crate) struct NativeNode {
+    pub value: Value,
+    pub global: Global,
+    pub ctor: Arc<dyn Constructor>,
+}
+
 /// An arena node: an object that may be shared or mutated.
 pub(crate) enum Node {
-    /// A memoized leaf value.
-    Leaf(Value),
     List(Vec<Item>),
     Tuple(Vec<Item>),
     Dict(Vec<(Item, Item)>),
     Set(Vec<Item>),
     FrozenSet(Vec<Item>),
     /// A global the policy let through, not called (yet).
-    Global(Global, Decision),
+    Global(Box<(Global, Decision)>),
     /// An inert call result.
     Object(Box<ObjNode>),
     /// A value a policy constructor made; BUILD goes back to the constructor.
-    Native {
-        value: Value,
-        global: Global,
-        ctor: Arc<dyn Constructor>,
-    },
+    Native(Box<NativeNode>),
+    /// Converted, waiting for its remaining uses; with its height.
+    Built(Value, u32),
     /// Converted and moved out.
     Taken,
 }
@@ -71,15 +74,15 @@ impl Node {
     /// Python's type name, for error messages.
     pub fn type_name(&self) -> &'static str {
         match self {
-            Node::Leaf(v) | Node::Native { value: v, .. } => v.type_name(),
+            Node::Native(n) => n.value.type_name(),
+            Node::Built(v, _) => v.type_name(),
             Node::List(_) => "list",
             Node::Tuple(_) => "tuple",
             Node::Dict(_) => "dict",
             Node::Set(_) => "set",
             Node::FrozenSet(_) => "frozenset",
             Node::Global(..) => "global",
-            Node::Object(_) => "object",
-            Node::Taken => "object",
+            Node::Object(_) | Node::Taken => "object",
         }
     }
 
@@ -111,129 +114,62 @@ impl Node {
                     }
                 }
             }
-            Node::Leaf(_) | Node::Global(..) | Node::Native { .. } | Node::Taken => {}
+            Node::Global(..) | Node::Native(_) | Node::Built(..) | Node::Taken => {}
         }
     }
 
     /// Whether the node is a container in the result (counts as a nesting level).
     fn is_level(&self) -> bool {
-        !matches!(self, Node::Leaf(_) | Node::Global(..) | Node::Taken)
+        !matches!(self, Node::Global(..) | Node::Taken)
     }
-}
-
-/// A converted node: the value, the bytes it takes (charged again for every copy) and its
-/// height (how many container levels it spans).
-struct Done {
-    value: Value,
-    size: u64,
-    height: u64,
 }
 
 struct Slot {
     node: Node,
     /// How many times a handle to this node was placed into a container (or is the
-    /// result): the conversion moves the node into its last use.
+    /// result), so the conversion can move the node into its last use; the top bit marks
+    /// a node whose conversion is in progress (cycle detection).
     uses: u32,
-    done: Option<Done>,
-    visiting: bool,
 }
+
+const VISITING: u32 = 1 << 31;
+const USES: u32 = VISITING - 1;
 
 /// Bytes a value takes in memory beyond its payload.
 pub(crate) const VALUE_SIZE: u64 = std::mem::size_of::<Value>() as u64;
+const SLOT_SIZE: u64 = std::mem::size_of::<Slot>() as u64;
 
 /// The arena plus the result budget.
 pub(crate) struct Arena {
     slots: Vec<Slot>,
+    /// Whether some container is referenced more than once: only then can the tree be
+    /// exponentially larger than the graph, and the expansion is checked before building.
+    shared_containers: bool,
     pub used: u64,
     pub max_bytes: u64,
     pub max_depth: u64,
 }
 
-/// The approximate bytes of a leaf value (its payload plus itself).
+/// The approximate bytes of a value: its payload plus itself for scalars and strings;
+/// measured in full (without recursion) for anything a constructor or a persistent loader
+/// made, which may hold anything.
 pub(crate) fn leaf_size(v: &Value) -> u64 {
-    VALUE_SIZE
-        + match v {
-            Value::Str(s) => s.len() as u64,
-            Value::Bytes(b) | Value::ByteArray(b) => b.len() as u64,
-            Value::BigInt(b) => b.bits() / 8 + 32,
-            _ => 0,
+    match v {
+        Value::Str(s) => VALUE_SIZE + s.len() as u64,
+        Value::Bytes(b) | Value::ByteArray(b) => VALUE_SIZE + b.len() as u64,
+        Value::BigInt(b) => VALUE_SIZE + b.bits() / 8 + 32,
+        Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Complex(..) => {
+            VALUE_SIZE
         }
-}
-
-/// The bytes a whole value takes, as the budget counts them (every value its own size plus
-/// its payload), and its height (container levels, 0 for a scalar); without recursion.
-/// Values that policy constructors made are measured with it, so that what they hold counts
-/// against the budgets like any other part of the result.
-pub(crate) fn measure(v: &Value) -> (u64, u64) {
-    if !matches!(
-        v,
-        Value::Tuple(_)
-            | Value::List(_)
-            | Value::Dict(_)
-            | Value::Set(_)
-            | Value::FrozenSet(_)
-            | Value::Object(_)
-    ) {
-        return (leaf_size(v), 0);
+        _ => crate::value::metrics(v).size,
     }
-    let (mut size, mut height) = (0u64, 0u64);
-    let mut todo: Vec<(&Value, u64)> = vec![(v, 0)];
-    while let Some((v, depth)) = todo.pop() {
-        size = size.saturating_add(leaf_size(v));
-        let below = depth + 1;
-        match v {
-            Value::Tuple(xs) | Value::List(xs) => todo.extend(xs.iter().map(|x| (x, below))),
-            Value::Dict(d) => {
-                for (k, x) in d.iter() {
-                    todo.push((k.value(), below));
-                    todo.push((x, below));
-                }
-            }
-            Value::Set(s) | Value::FrozenSet(s) => {
-                todo.extend(s.iter().map(|k| (k.value(), below)))
-            }
-            Value::Object(o) => {
-                todo.push((&o.callable, below));
-                todo.extend(o.args.iter().map(|x| (x, below)));
-                for (k, x) in &o.kwargs {
-                    todo.push((k, below));
-                    todo.push((x, below));
-                }
-                for m in &o.mutations {
-                    match m {
-                        Mutation::SetState(x) | Mutation::Append(x) => todo.push((x, below)),
-                        Mutation::Extend(xs) | Mutation::Add(xs) => {
-                            todo.extend(xs.iter().map(|x| (x, below)))
-                        }
-                        Mutation::SetItem(k, x) => {
-                            todo.push((k, below));
-                            todo.push((x, below));
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-        // A container spans one level below its own depth.
-        if matches!(
-            v,
-            Value::Tuple(_)
-                | Value::List(_)
-                | Value::Dict(_)
-                | Value::Set(_)
-                | Value::FrozenSet(_)
-                | Value::Object(_)
-        ) {
-            height = height.max(below);
-        }
-    }
-    (size, height)
 }
 
 impl Arena {
     pub fn new(max_bytes: u64, max_depth: u64) -> Arena {
         Arena {
-            slots: Vec::new(),
+            slots: Vec::with_capacity(16),
+            shared_containers: false,
             used: 0,
             max_bytes,
             max_depth,
@@ -250,37 +186,15 @@ impl Arena {
         Ok(())
     }
 
-    /// Checks a value a policy constructor returned: its height within the depth limit
-    /// (so no later walk over it recurses deeper than the limit), and charges it.
-    pub fn admit_native(&mut self, v: &Value) -> Result<()> {
-        let (_, height) = measure(v);
-        if height > self.max_depth {
-            return Err(Error::limit(Limit::Depth, self.max_depth));
-        }
-        self.charge(leaf_size(v))
-    }
-
-    /// Checks and charges a value that came from outside the pickle (a persistent-id
-    /// loader): its whole size, and its height within the depth limit.
-    pub fn admit_loaded(&mut self, v: &Value) -> Result<()> {
-        let (size, height) = measure(v);
-        if height > self.max_depth {
-            return Err(Error::limit(Limit::Depth, self.max_depth));
-        }
-        self.charge(size)
-    }
-
     /// Adds a node and returns its handle.
+    #[inline]
     pub fn alloc(&mut self, node: Node) -> Result<u32> {
-        self.charge(VALUE_SIZE + std::mem::size_of::<Slot>() as u64)?;
+        self.charge(SLOT_SIZE)?;
         let id = u32::try_from(self.slots.len())
-            .map_err(|_| Error::limit(Limit::ResultBytes, self.max_bytes))?;
-        self.slots.push(Slot {
-            node,
-            uses: 0,
-            done: None,
-            visiting: false,
-        });
+            .ok()
+            .filter(|&id| id < VISITING)
+            .ok_or_else(|| Error::limit(Limit::ResultBytes, self.max_bytes))?;
+        self.slots.push(Slot { node, uses: 0 });
         Ok(id)
     }
 
@@ -303,12 +217,18 @@ impl Arena {
     pub fn placed(&mut self, item: &Item) {
         if let Item::R(id) = item {
             if let Some(s) = self.slots.get_mut(*id as usize) {
-                s.uses = s.uses.saturating_add(1);
+                if s.uses & USES < USES {
+                    s.uses += 1;
+                }
+                if s.uses >= 2 && !matches!(s.node, Node::Built(..)) {
+                    self.shared_containers = true;
+                }
             }
         }
     }
 
     /// Records placements for every item.
+    #[inline]
     pub fn placed_all(&mut self, items: &[Item]) {
         for i in items {
             self.placed(i);
@@ -318,255 +238,313 @@ impl Arena {
     /// Converts the result: consumes the graph, moving nodes into their last use.
     pub fn into_value(mut self, root: Item) -> Result<Value> {
         self.placed(&root);
-        let mut cache = HashMap::new();
-        self.convert(root, true, &mut cache)
-    }
-
-    /// Converts an item without disturbing the graph (for constructor arguments): every
-    /// node reached is copied, and the copies are charged.
-    pub fn to_value(&mut self, item: &Item) -> Result<Value> {
-        let mut cache = HashMap::new();
-        let copy = match item {
-            Item::V(v) => {
-                // Usually a scalar; a persistent loader's value may be a whole tree.
-                self.charge(measure(v).0)?;
-                return Ok(v.clone());
-            }
-            Item::R(id) => Item::R(*id),
-        };
-        self.convert(copy, false, &mut cache)
-    }
-
-    fn convert(
-        &mut self,
-        root: Item,
-        consume: bool,
-        cache: &mut HashMap<u32, Done>,
-    ) -> Result<Value> {
-        let root_id = match root {
+        let root = match root {
             Item::V(v) => return Ok(v),
             Item::R(id) => id,
         };
-        // (node, expanded, depth of the node in the tree)
-        let mut stack: Vec<(u32, bool, u64)> = vec![(root_id, false, 1)];
-        while let Some(&(id, expanded, depth)) = stack.last() {
-            let is_done = if consume {
-                self.slots
-                    .get(id as usize)
-                    .is_some_and(|s| s.done.is_some())
-            } else {
-                cache.contains_key(&id)
-            };
-            if is_done {
-                stack.pop();
-                continue;
+        self.convert(root)?;
+        self.fetch(root, 1)
+    }
+
+    /// Converts an item without disturbing the graph (for constructor arguments): the
+    /// subgraph is copied first, then the copy is converted; every copy is charged.
+    pub fn value_of(&mut self, item: &Item) -> Result<Value> {
+        match item {
+            Item::V(v) => {
+                self.charge(leaf_size(v))?;
+                Ok(v.clone())
             }
+            Item::R(id) => {
+                // Copy the reachable subgraph into fresh slots, then convert the copy.
+                let base = self.slots.len();
+                let mut map: HashMap<u32, u32> = HashMap::new();
+                let mut todo = vec![*id];
+                while let Some(old) = todo.pop() {
+                    if map.contains_key(&old) {
+                        continue;
+                    }
+                    let copy = shallow_copy(self.node(old));
+                    let mut leaves = 0u64;
+                    copy.for_each_item(|it| match it {
+                        Item::R(c) if !map.contains_key(c) => todo.push(*c),
+                        Item::V(v) => leaves += leaf_size(v),
+                        Item::R(_) => {}
+                    });
+                    self.charge(leaves)?;
+                    let new = self.alloc(copy)?;
+                    map.insert(old, new);
+                }
+                // Point the copies at each other and recount their uses.
+                for slot in self.slots.iter_mut().skip(base) {
+                    remap(&mut slot.node, &map);
+                }
+                let root = map.get(id).copied().unwrap_or(*id);
+                let mut counts: Vec<u32> = vec![0; self.slots.len() - base];
+                for slot in self.slots.iter().skip(base) {
+                    slot.node.for_each_item(|it| {
+                        if let Item::R(c) = it {
+                            if let Some(n) = (*c as usize)
+                                .checked_sub(base)
+                                .and_then(|i| counts.get_mut(i))
+                            {
+                                *n = n.saturating_add(1);
+                            }
+                        }
+                    });
+                }
+                for (slot, n) in self.slots.iter_mut().skip(base).zip(counts) {
+                    slot.uses = n.min(USES);
+                    if n >= 2 && !matches!(slot.node, Node::Built(..)) {
+                        self.shared_containers = true;
+                    }
+                }
+                if let Some(s) = self.slots.get_mut(root as usize) {
+                    s.uses = s.uses.saturating_add(1).min(USES);
+                }
+                self.convert(root)?;
+                let v = self.fetch(root, 1)?;
+                self.slots.truncate(base);
+                Ok(v)
+            }
+        }
+    }
+
+    /// Converts node `root` and everything below it into `Node::Built` values, bottom up,
+    /// without recursion.
+    fn convert(&mut self, root: u32) -> Result<()> {
+        if self.shared_containers {
+            self.check_expansion(root)?;
+        }
+        // (node, expanded, depth of the node in the tree)
+        let mut stack: Vec<(u32, bool, u64)> = vec![(root, false, 1)];
+        while let Some(&(id, expanded, depth)) = stack.last() {
             let Some(slot) = self.slots.get(id as usize) else {
                 return Err(Error::malformed("dangling object handle"));
             };
-            if !expanded {
-                if slot.visiting {
-                    return Err(Error::new(ErrorKind::Cycle));
-                }
-                let is_level = slot.node.is_level();
-                if is_level && depth > self.max_depth {
-                    return Err(Error::limit(Limit::Depth, self.max_depth));
-                }
-                let child_depth = depth + u64::from(is_level);
-                let mut cycle = false;
-                let slots = &self.slots;
-                let mut children = Vec::new();
-                slot.node.for_each_item(|it| {
-                    if let Item::R(c) = it {
-                        match slots.get(*c as usize) {
-                            Some(cs) if cs.visiting || *c == id => cycle = true,
-                            Some(cs) if consume && cs.done.is_some() => {}
-                            _ if !consume && cache.contains_key(c) => {}
-                            _ => children.push((*c, false, child_depth)),
-                        }
-                    }
-                });
-                if cycle {
-                    return Err(Error::new(ErrorKind::Cycle));
-                }
-                if let Some(s) = self.slots.get_mut(id as usize) {
-                    s.visiting = true;
-                }
-                if let Some(top) = stack.last_mut() {
-                    top.1 = true;
-                }
-                stack.extend(children);
+            if matches!(slot.node, Node::Built(..)) {
+                stack.pop();
                 continue;
             }
-            stack.pop();
-            let done = self.build(id, depth, consume, cache)?;
-            if let Some(slot) = self.slots.get_mut(id as usize) {
-                slot.visiting = false;
-                if consume {
-                    slot.done = Some(done);
-                } else {
-                    cache.insert(id, done);
+            if expanded {
+                stack.pop();
+                let value = self.build(id, depth)?;
+                if let Some(s) = self.slots.get_mut(id as usize) {
+                    s.uses &= USES;
+                    s.node = value;
                 }
+                continue;
+            }
+            if slot.uses & VISITING != 0 {
+                return Err(Error::new(ErrorKind::Cycle));
+            }
+            let is_level = slot.node.is_level();
+            if is_level && depth > self.max_depth {
+                return Err(Error::limit(Limit::Depth, self.max_depth));
+            }
+            let child_depth = depth + u64::from(is_level);
+            let mut cycle = false;
+            let slots = &self.slots;
+            let before = stack.len();
+            slot.node.for_each_item(|it| {
+                if let Item::R(c) = it {
+                    match slots.get(*c as usize) {
+                        Some(cs) if cs.uses & VISITING != 0 || *c == id => cycle = true,
+                        Some(cs) if matches!(cs.node, Node::Built(..)) => {}
+                        _ => stack.push((*c, false, child_depth)),
+                    }
+                }
+            });
+            if cycle {
+                return Err(Error::new(ErrorKind::Cycle));
+            }
+            if let Some(s) = self.slots.get_mut(id as usize) {
+                s.uses |= VISITING;
+            }
+            if let Some(top) = stack.get_mut(before - 1) {
+                top.1 = true;
             }
         }
-        let done = if consume {
-            self.take(root_id, true, cache)?
-        } else {
-            self.take(root_id, false, cache)?
-        };
-        Ok(done.0)
+        Ok(())
     }
 
-    /// The value of a converted child: moved on its last use, otherwise copied and charged.
-    fn take(
-        &mut self,
-        id: u32,
-        consume: bool,
-        cache: &mut HashMap<u32, Done>,
-    ) -> Result<(Value, u64, u64)> {
-        // A copy is charged before it is made, so a copy that would overrun the budget is
-        // never allocated.
-        if !consume {
-            let Some(&Done { size, height, .. }) = cache.get(&id) else {
-                return Err(Error::malformed("object used before it was complete"));
+    /// Refuses, before building anything, a graph whose tree form would exceed the result
+    /// budget: one pass over the graph adds up each node's expanded size (shared nodes
+    /// counted once per reference), so a memo bomb fails in time linear in its input
+    /// instead of after copying up to the budget. Cycles are found here too.
+    fn check_expansion(&self, root: u32) -> Result<()> {
+        const NEW: u8 = 0;
+        const OPEN: u8 = 1;
+        const DONE: u8 = 2;
+        let n = self.slots.len();
+        let mut state = vec![NEW; n];
+        let mut size = vec![0u64; n];
+        let mut stack: Vec<(u32, bool)> = vec![(root, false)];
+        while let Some((id, expanded)) = stack.pop() {
+            let i = id as usize;
+            let Some(slot) = self.slots.get(i) else {
+                return Err(Error::malformed("dangling object handle"));
             };
-            self.charge(size)?;
-            let v = cache
-                .get(&id)
-                .map(|d| d.value.clone())
-                .unwrap_or(Value::None);
-            return Ok((v, size, height));
+            if expanded {
+                let mut total = match &slot.node {
+                    Node::Built(v, _) => leaf_size(v),
+                    Node::Native(nn) => leaf_size(&nn.value),
+                    _ => VALUE_SIZE,
+                };
+                slot.node.for_each_item(|it| {
+                    let add = match it {
+                        Item::V(v) => leaf_size(v),
+                        Item::R(c) => size.get(*c as usize).copied().unwrap_or(0),
+                    };
+                    total = total.saturating_add(add);
+                });
+                if total > self.max_bytes {
+                    return Err(Error::limit(Limit::ResultBytes, self.max_bytes));
+                }
+                size[i] = total;
+                state[i] = DONE;
+                continue;
+            }
+            match state.get(i) {
+                Some(&DONE) => continue,
+                Some(&OPEN) => return Err(Error::new(ErrorKind::Cycle)),
+                _ => {}
+            }
+            state[i] = OPEN;
+            stack.push((id, true));
+            let mut cycle = false;
+            slot.node.for_each_item(|it| {
+                if let Item::R(c) = it {
+                    match state.get(*c as usize) {
+                        Some(&NEW) => stack.push((*c, false)),
+                        Some(&OPEN) => cycle = true,
+                        _ => {}
+                    }
+                }
+            });
+            if cycle {
+                return Err(Error::new(ErrorKind::Cycle));
+            }
         }
+        Ok(())
+    }
+
+    /// The value of a converted node placed at `depth`: moved on its last use, otherwise
+    /// copied and charged. Returns it with its height checked against the depth limit.
+    fn fetch(&mut self, id: u32, depth: u64) -> Result<Value> {
         let Some(slot) = self.slots.get_mut(id as usize) else {
             return Err(Error::malformed("dangling object handle"));
         };
-        slot.uses = slot.uses.saturating_sub(1);
-        let last = slot.uses == 0;
-        let Some(d) = slot.done.as_ref() else {
+        let Node::Built(v, height) = &slot.node else {
             return Err(Error::malformed("object used before it was complete"));
         };
-        let (size, height) = (d.size, d.height);
-        if last {
-            let d = slot.done.take().map(|d| d.value).unwrap_or(Value::None);
-            // Keep a marker so a stray later use is an error, not a panic.
-            slot.done = None;
-            slot.node = Node::Taken;
-            slot.uses = 0;
-            Ok((d, size, height))
+        if depth + u64::from(*height) > self.max_depth.saturating_add(1) {
+            return Err(Error::limit(Limit::Depth, self.max_depth));
+        }
+        slot.uses = (slot.uses & USES).saturating_sub(1);
+        if slot.uses == 0 {
+            match std::mem::replace(&mut slot.node, Node::Taken) {
+                Node::Built(v, _) => Ok(v),
+                _ => Err(Error::malformed("object used before it was complete")),
+            }
         } else {
-            self.charge(size)?;
-            let v = self
-                .slots
-                .get(id as usize)
-                .and_then(|s| s.done.as_ref())
-                .map(|d| d.value.clone())
-                .unwrap_or(Value::None);
-            Ok((v, size, height))
+            // Charged before copying, so an over-budget copy is never made.
+            let size = leaf_size(v);
+            let used = self.used.saturating_add(size);
+            if used > self.max_bytes {
+                return Err(Error::limit(Limit::ResultBytes, self.max_bytes));
+            }
+            let copy = v.clone();
+            self.used = used;
+            Ok(copy)
         }
     }
 
-    fn item_value(
-        &mut self,
-        item: Item,
-        consume: bool,
-        cache: &mut HashMap<u32, Done>,
-        acc: &mut (u64, u64),
-    ) -> Result<Value> {
-        match item {
-            Item::V(v) => {
-                acc.0 += leaf_size(&v);
-                Ok(v)
-            }
-            Item::R(id) => {
-                let (v, size, height) = self.take(id, consume, cache)?;
-                acc.0 += size;
-                acc.1 = acc.1.max(height);
-                Ok(v)
-            }
-        }
-    }
-
-    fn build(
-        &mut self,
-        id: u32,
-        depth: u64,
-        consume: bool,
-        cache: &mut HashMap<u32, Done>,
-    ) -> Result<Done> {
-        let node = if consume {
-            match self.slots.get_mut(id as usize) {
-                Some(s) => std::mem::replace(&mut s.node, Node::Taken),
-                None => return Err(Error::malformed("dangling object handle")),
-            }
-        } else {
-            shallow_copy(slot_node(&self.slots, id))
+    /// Builds the value of node `id` (all of whose children are built), placed at `depth`.
+    fn build(&mut self, id: u32, depth: u64) -> Result<Node> {
+        let node = match self.slots.get_mut(id as usize) {
+            Some(s) => std::mem::replace(&mut s.node, Node::Taken),
+            None => return Err(Error::malformed("dangling object handle")),
         };
-        let level = u64::from(node.is_level());
-        // (size, max child height)
-        let mut acc = (VALUE_SIZE, 0u64);
-        macro_rules! items {
-            ($v:expr) => {{
-                let mut out = Vec::with_capacity($v.len());
-                for it in $v {
-                    out.push(self.item_value(it, consume, cache, &mut acc)?);
+        let level = u32::from(node.is_level());
+        let child_depth = depth + u64::from(level);
+        let mut height = 0u32;
+        let mut item = |arena: &mut Arena, it: Item| -> Result<Value> {
+            match it {
+                Item::V(v) => Ok(v),
+                Item::R(c) => {
+                    if let Some(Node::Built(_, h)) = arena.slots.get(c as usize).map(|s| &s.node) {
+                        height = height.max(*h);
+                    }
+                    arena.fetch(c, child_depth)
                 }
-                out
-            }};
-        }
-        let value = match node {
-            Node::Leaf(v) => {
-                // A memoized persistent-loader value may be a whole tree.
-                let (size, height) = measure(&v);
-                acc.0 = size;
-                acc.1 = height;
-                v
             }
-            Node::List(v) => Value::List(items!(v)),
-            Node::Tuple(v) => Value::Tuple(items!(v)),
-            Node::Set(v) => Value::Set(Box::new(to_set(items!(v))?)),
-            Node::FrozenSet(v) => Value::FrozenSet(Box::new(to_set(items!(v))?)),
+        };
+        let value = match node {
+            Node::List(v) => Value::List(
+                v.into_iter()
+                    .map(|i| item(self, i))
+                    .collect::<Result<_>>()?,
+            ),
+            Node::Tuple(v) => Value::Tuple(
+                v.into_iter()
+                    .map(|i| item(self, i))
+                    .collect::<Result<_>>()?,
+            ),
+            Node::Set(v) => Value::Set(Box::new(to_set(v, |i| item(self, i))?)),
+            Node::FrozenSet(v) => Value::FrozenSet(Box::new(to_set(v, |i| item(self, i))?)),
             Node::Dict(kv) => {
                 let mut d = Dict::with_capacity(kv.len());
                 for (k, v) in kv {
-                    let k = self.item_value(k, consume, cache, &mut acc)?;
-                    let v = self.item_value(v, consume, cache, &mut acc)?;
+                    let k = item(self, k)?;
+                    let v = item(self, v)?;
                     d.insert(to_key(k)?, v);
                 }
                 Value::Dict(Box::new(d))
             }
-            Node::Global(g, _) => Value::Global(Box::new(g)),
-            Node::Native { value, .. } => {
-                // Its real size and height: a constructed value may hold a whole tree.
-                let (size, height) = measure(&value);
-                acc.0 = size;
-                acc.1 = height.saturating_sub(1);
-                value
+            Node::Global(g) => Value::Global(Box::new(g.0)),
+            Node::Native(n) => {
+                // A constructed value may contain other values (an object array, an
+                // OrderedDict of OrderedDicts): its real height counts against the depth
+                // limit, so nesting natives cannot build a tree deeper than the limit.
+                let m = crate::value::metrics(&n.value);
+                height = u32::try_from(m.height.saturating_sub(1))
+                    .unwrap_or(u32::MAX)
+                    .saturating_sub(level);
+                n.value
             }
             Node::Object(o) => {
                 let o = *o;
-                let callable = self.item_value(o.callable, consume, cache, &mut acc)?;
-                let args = items!(o.args);
+                let callable = item(self, o.callable)?;
+                let args = o
+                    .args
+                    .into_iter()
+                    .map(|i| item(self, i))
+                    .collect::<Result<_>>()?;
                 let mut kwargs = Vec::with_capacity(o.kwargs.len());
                 for (k, v) in o.kwargs {
-                    let k = self.item_value(k, consume, cache, &mut acc)?;
-                    let v = self.item_value(v, consume, cache, &mut acc)?;
+                    let k = item(self, k)?;
+                    let v = item(self, v)?;
                     kwargs.push((k, v));
                 }
                 let mut mutations = Vec::with_capacity(o.mutations.len());
                 for m in o.mutations {
                     mutations.push(match m {
-                        MutNode::SetState(x) => {
-                            Mutation::SetState(self.item_value(x, consume, cache, &mut acc)?)
-                        }
-                        MutNode::Append(x) => {
-                            Mutation::Append(self.item_value(x, consume, cache, &mut acc)?)
-                        }
-                        MutNode::Extend(xs) => Mutation::Extend(items!(xs)),
-                        MutNode::Add(xs) => Mutation::Add(items!(xs)),
-                        MutNode::SetItem(k, v) => Mutation::SetItem(
-                            self.item_value(k, consume, cache, &mut acc)?,
-                            self.item_value(v, consume, cache, &mut acc)?,
+                        MutNode::SetState(x) => Mutation::SetState(item(self, x)?),
+                        MutNode::Append(x) => Mutation::Append(item(self, x)?),
+                        MutNode::Extend(xs) => Mutation::Extend(
+                            xs.into_iter()
+                                .map(|i| item(self, i))
+                                .collect::<Result<_>>()?,
                         ),
+                        MutNode::Add(xs) => Mutation::Add(
+                            xs.into_iter()
+                                .map(|i| item(self, i))
+                                .collect::<Result<_>>()?,
+                        ),
+                        MutNode::SetItem(k, v) => {
+                            let k = item(self, k)?;
+                            Mutation::SetItem(k, item(self, v)?)
+                        }
                     });
                 }
                 Value::Object(Box::new(Object {
@@ -577,22 +555,15 @@ impl Arena {
                     mutations,
                 }))
             }
+            Node::Built(v, h) => return Ok(Node::Built(v, h)),
             Node::Taken => return Err(Error::malformed("object used after it was consumed")),
         };
-        let height = acc.1 + level;
-        if depth.saturating_add(height).saturating_sub(1) > self.max_depth {
+        let height = height + level;
+        if depth + u64::from(height) > self.max_depth.saturating_add(1) {
             return Err(Error::limit(Limit::Depth, self.max_depth));
         }
-        Ok(Done {
-            value,
-            size: acc.0,
-            height,
-        })
+        Ok(Node::Built(value, height))
     }
-}
-
-fn slot_node(slots: &[Slot], id: u32) -> &Node {
-    slots.get(id as usize).map_or(&Node::Taken, |s| &s.node)
 }
 
 /// A copy of a node whose leaf items are cloned and whose handles are kept (for
@@ -601,36 +572,28 @@ fn shallow_copy(node: &Node) -> Node {
     fn items(v: &[Item]) -> Vec<Item> {
         v.iter().map(copy_item).collect()
     }
+    fn pairs(kv: &[(Item, Item)]) -> Vec<(Item, Item)> {
+        kv.iter()
+            .map(|(k, v)| (copy_item(k), copy_item(v)))
+            .collect()
+    }
     match node {
-        Node::Leaf(v) => Node::Leaf(v.clone()),
         Node::List(v) => Node::List(items(v)),
         Node::Tuple(v) => Node::Tuple(items(v)),
         Node::Set(v) => Node::Set(items(v)),
         Node::FrozenSet(v) => Node::FrozenSet(items(v)),
-        Node::Dict(kv) => Node::Dict(
-            kv.iter()
-                .map(|(k, v)| (copy_item(k), copy_item(v)))
-                .collect(),
-        ),
-        Node::Global(g, d) => Node::Global(g.clone(), d.clone()),
-        Node::Native {
-            value,
-            global,
-            ctor,
-        } => Node::Native {
-            value: value.clone(),
-            global: global.clone(),
-            ctor: ctor.clone(),
-        },
+        Node::Dict(kv) => Node::Dict(pairs(kv)),
+        Node::Global(g) => Node::Global(g.clone()),
+        Node::Native(n) => Node::Native(Box::new(NativeNode {
+            value: n.value.clone(),
+            global: n.global.clone(),
+            ctor: n.ctor.clone(),
+        })),
         Node::Object(o) => Node::Object(Box::new(ObjNode {
             callable: copy_item(&o.callable),
             kind: o.kind,
             args: items(&o.args),
-            kwargs: o
-                .kwargs
-                .iter()
-                .map(|(k, v)| (copy_item(k), copy_item(v)))
-                .collect(),
+            kwargs: pairs(&o.kwargs),
             mutations: o
                 .mutations
                 .iter()
@@ -643,7 +606,47 @@ fn shallow_copy(node: &Node) -> Node {
                 })
                 .collect(),
         })),
+        Node::Built(v, h) => Node::Built(v.clone(), *h),
         Node::Taken => Node::Taken,
+    }
+}
+
+/// Rewrites the handles of a copied node to point at the copies.
+fn remap(node: &mut Node, map: &HashMap<u32, u32>) {
+    let fix = |it: &mut Item| {
+        if let Item::R(c) = it {
+            if let Some(n) = map.get(c) {
+                *c = *n;
+            }
+        }
+    };
+    match node {
+        Node::List(v) | Node::Tuple(v) | Node::Set(v) | Node::FrozenSet(v) => {
+            v.iter_mut().for_each(fix)
+        }
+        Node::Dict(kv) => kv.iter_mut().for_each(|(k, v)| {
+            fix(k);
+            fix(v)
+        }),
+        Node::Object(o) => {
+            fix(&mut o.callable);
+            o.args.iter_mut().for_each(fix);
+            o.kwargs.iter_mut().for_each(|(k, v)| {
+                fix(k);
+                fix(v)
+            });
+            for m in &mut o.mutations {
+                match m {
+                    MutNode::SetState(x) | MutNode::Append(x) => fix(x),
+                    MutNode::Extend(xs) | MutNode::Add(xs) => xs.iter_mut().for_each(fix),
+                    MutNode::SetItem(k, v) => {
+                        fix(k);
+                        fix(v)
+                    }
+                }
+            }
+        }
+        Node::Global(_) | Node::Native(_) | Node::Built(..) | Node::Taken => {}
     }
 }
 
@@ -659,10 +662,10 @@ pub(crate) fn to_key(v: Value) -> Result<Key> {
     Key::new(v).map_err(|e| Error::malformed(e.to_string()))
 }
 
-fn to_set(items: Vec<Value>) -> Result<Set> {
+fn to_set(items: Vec<Item>, mut f: impl FnMut(Item) -> Result<Value>) -> Result<Set> {
     let mut s = Set::with_capacity(items.len());
-    for v in items {
-        s.insert(to_key(v)?);
+    for it in items {
+        s.insert(to_key(f(it)?)?);
     }
     Ok(s)
 }

@@ -56,8 +56,9 @@ pub(crate) struct Setup<'a> {
     pub record: Option<&'a mut Vec<GlobalUse>>,
 }
 
-/// The memo: dense indices in a vector, sparse ones in a map, both bounded by the number
-/// of entries.
+/// The memo: arena handles, dense indices in a vector, sparse ones in a map, both bounded
+/// by the number of entries. Everything memoized lives in the arena (an immutable leaf as
+/// an already-built node), so every later reference aliases it.
 struct Memo {
     dense: Vec<u32>,
     sparse: HashMap<i64, u32>,
@@ -65,6 +66,7 @@ struct Memo {
     max: u64,
 }
 
+/// An unused dense memo slot (arena handles stay below 2^31).
 const EMPTY: u32 = u32::MAX;
 
 impl Memo {
@@ -73,7 +75,7 @@ impl Memo {
             .ok()
             .and_then(|i| self.dense.get(i))
             .copied()
-            .filter(|&v| v != EMPTY);
+            .filter(|&id| id != EMPTY);
         dense.or_else(|| self.sparse.get(&idx).copied())
     }
 
@@ -82,18 +84,13 @@ impl Memo {
             .ok()
             .and_then(|i| self.dense.get_mut(i));
         let fresh = match slot {
-            Some(s) => {
-                let fresh = *s == EMPTY;
-                *s = id;
-                fresh
-            }
+            Some(s) => std::mem::replace(s, id) == EMPTY,
             None => {
                 let len = self.dense.len() as u64;
                 // Grow the vector only as far as the entries pay for it.
                 let i = u64::try_from(idx).unwrap_or(u64::MAX);
                 if i < 2 * (self.entries + 16) && i >= len {
-                    let i = i as usize;
-                    self.dense.resize(i, EMPTY);
+                    self.dense.resize(i as usize, EMPTY);
                     self.dense.push(id);
                     true
                 } else {
@@ -131,10 +128,11 @@ impl<'a> Machine<'a> {
         let limits = setup.limits;
         Machine {
             arena: Arena::new(limits.max_result_bytes, limits.max_depth),
-            stack: Vec::new(),
-            marks: Vec::new(),
+            // Small starting sizes save the first few regrowths on every small pickle.
+            stack: Vec::with_capacity(16),
+            marks: Vec::with_capacity(4),
             memo: Memo {
-                dense: Vec::new(),
+                dense: Vec::with_capacity(16),
                 sparse: HashMap::new(),
                 entries: 0,
                 max: limits.max_memo,
@@ -175,6 +173,14 @@ impl<'a> Machine<'a> {
     #[inline]
     fn fence(&self) -> usize {
         self.marks.last().copied().unwrap_or(0)
+    }
+
+    /// Pushes a value without a payload (None, bool, int, float).
+    #[inline]
+    fn push_scalar(&mut self, v: Value) -> Result<()> {
+        self.arena.charge(arena::VALUE_SIZE)?;
+        self.stack.push(Item::V(v));
+        Ok(())
     }
 
     #[inline]
@@ -233,24 +239,19 @@ impl<'a> Machine<'a> {
         }
     }
 
-    /// The string an item holds, if it is a `str` (directly or memoized).
-    fn item_str(&self, item: &Item) -> Option<String> {
+    /// The leaf value an item holds (directly, or memoized).
+    fn leaf<'s>(&'s self, item: &'s Item) -> Option<&'s Value> {
         match item {
-            Item::V(Value::Str(s)) => Some(s.clone()),
+            Item::V(v) => Some(v),
             Item::R(id) => match self.arena.node(*id) {
-                Node::Leaf(Value::Str(s)) => Some(s.clone()),
+                Node::Built(v, _) => Some(v),
                 _ => None,
             },
-            _ => None,
         }
     }
 
     fn is_none(&self, item: &Item) -> bool {
-        match item {
-            Item::V(Value::None) => true,
-            Item::R(id) => matches!(self.arena.node(*id), Node::Leaf(Value::None)),
-            _ => false,
-        }
+        matches!(self.leaf(item), Some(Value::None))
     }
 
     fn py2_string(&self, bytes: std::borrow::Cow<'_, [u8]>) -> Result<Value> {
@@ -289,7 +290,7 @@ impl<'a> Machine<'a> {
                 verdict: decision.verdict(),
             });
             if matches!(decision, Decision::Refuse) {
-                return Ok(Node::Global(global, Decision::Inert));
+                return Ok(Node::Global(Box::new((global, Decision::Inert))));
             }
         }
         match decision {
@@ -297,7 +298,7 @@ impl<'a> Machine<'a> {
                 module: global.module,
                 name: global.name,
             })),
-            d => Ok(Node::Global(global, d)),
+            d => Ok(Node::Global(Box::new((global, d)))),
         }
     }
 
@@ -312,8 +313,11 @@ impl<'a> Machine<'a> {
     ) -> Result<Node> {
         let target = match &callable {
             Item::R(id) => match self.arena.node(*id) {
-                Node::Global(g, Decision::Construct(c)) => Some((g.clone(), c.clone())),
-                Node::Global(_, _) | Node::Object(_) => None,
+                Node::Global(g) => match &g.1 {
+                    Decision::Construct(c) => Some((g.0.clone(), c.clone())),
+                    _ => None,
+                },
+                Node::Object(_) => None,
                 other => {
                     return Err(Error::malformed(format!(
                         "'{}' object is not callable",
@@ -348,14 +352,14 @@ impl<'a> Machine<'a> {
             Some((global, ctor)) => {
                 let mut vargs = Vec::with_capacity(args.len());
                 for a in &args {
-                    vargs.push(self.arena.to_value(a)?);
+                    vargs.push(self.arena.value_of(a)?);
                 }
                 let result = match kind {
                     CallKind::Call => ctor.call(&global, vargs),
                     _ => {
                         let mut vk = Vec::with_capacity(kwargs.len());
                         for (k, v) in &kwargs {
-                            vk.push((self.arena.to_value(k)?, self.arena.to_value(v)?));
+                            vk.push((self.arena.value_of(k)?, self.arena.value_of(v)?));
                         }
                         ctor.new_object(&global, vargs, vk)
                     }
@@ -366,12 +370,12 @@ impl<'a> Machine<'a> {
                         message,
                     })
                 })?;
-                self.arena.admit_native(&value)?;
-                Ok(Node::Native {
+                self.arena.charge(leaf_size(&value))?;
+                Ok(Node::Native(Box::new(arena::NativeNode {
                     value,
                     global,
                     ctor,
-                })
+                })))
             }
         }
     }
@@ -413,14 +417,14 @@ impl<'a> Machine<'a> {
                 Ok(())
             }
             Some(Node::Native { .. }) => {
-                let values = self.values_of(&items)?;
+                let values = self.values_of_items(&items)?;
                 match self.arena.node_mut(id) {
-                    Some(Node::Native { value, .. }) => match value.list_mut() {
+                    Some(Node::Native(n)) => match n.value.list_mut() {
                         Some(l) => {
                             l.extend(values);
                             Ok(())
                         }
-                        None => Err(no_attr(value.type_name(), "append")),
+                        None => Err(no_attr(n.value.type_name(), "append")),
                     },
                     Some(n) => Err(no_attr(n.type_name(), "append")),
                     None => Err(underflow()),
@@ -431,10 +435,10 @@ impl<'a> Machine<'a> {
         }
     }
 
-    fn values_of(&mut self, items: &[Item]) -> Result<Vec<Value>> {
+    fn values_of_items(&mut self, items: &[Item]) -> Result<Vec<Value>> {
         let mut out = Vec::with_capacity(items.len());
         for i in items {
-            out.push(self.arena.to_value(i)?);
+            out.push(self.arena.value_of(i)?);
         }
         Ok(out)
     }
@@ -444,10 +448,10 @@ impl<'a> Machine<'a> {
         let bad = match key {
             Item::V(Value::ByteArray(_)) => Some("bytearray"),
             Item::R(id) => match self.arena.node(*id) {
+                Node::Built(Value::ByteArray(_), _) => Some("bytearray"),
                 Node::List(_) => Some("list"),
                 Node::Dict(_) => Some("dict"),
                 Node::Set(_) => Some("set"),
-                Node::Leaf(Value::ByteArray(_)) => Some("bytearray"),
                 _ => None,
             },
             _ => None,
@@ -525,11 +529,11 @@ impl<'a> Machine<'a> {
             Node::Native { .. } => {
                 let mut vals = Vec::with_capacity(pairs.len());
                 for (k, v) in &pairs {
-                    let k = arena::to_key(self.arena.to_value(k)?)?;
-                    vals.push((k, self.arena.to_value(v)?));
+                    let k = arena::to_key(self.arena.value_of(k)?)?;
+                    vals.push((k, self.arena.value_of(v)?));
                 }
                 match self.arena.node_mut(id).and_then(|n| match n {
-                    Node::Native { value, .. } => value.dict_mut(),
+                    Node::Native(n) => n.value.dict_mut(),
                     _ => None,
                 }) {
                     Some(d) => {
@@ -585,10 +589,12 @@ impl<'a> Machine<'a> {
                 }
                 Ok(())
             }
-            Node::Global(g, Decision::Inert) => {
+            Node::Global(g) if matches!(g.1, Decision::Inert) => {
                 // BUILD on a bare inert global: record it on an inert node.
-                let g = g.clone();
-                let callable = self.arena.alloc(Node::Global(g, Decision::Inert))?;
+                let g = g.0.clone();
+                let callable = self
+                    .arena
+                    .alloc(Node::Global(Box::new((g, Decision::Inert))))?;
                 self.arena.placed(&Item::R(callable));
                 self.arena.placed(&state);
                 if let Some(n) = self.arena.node_mut(id) {
@@ -602,30 +608,25 @@ impl<'a> Machine<'a> {
                 }
                 Ok(())
             }
-            Node::Native { .. } => {
+            Node::Native(_) => {
                 if self.is_none(&state) {
                     return Ok(());
                 }
-                let state = self.arena.to_value(&state)?;
-                let Some(Node::Native {
-                    value,
-                    global,
-                    ctor,
-                }) = self.arena.node_mut(id)
-                else {
+                let state = self.arena.value_of(&state)?;
+                let Some(Node::Native(n)) = self.arena.node_mut(id) else {
                     return Err(underflow());
                 };
-                let obj = std::mem::replace(value, Value::None);
-                let (global, ctor) = (global.clone(), ctor.clone());
+                let obj = std::mem::replace(&mut n.value, Value::None);
+                let (global, ctor) = (n.global.clone(), n.ctor.clone());
                 let new = ctor.build(&global, obj, state).map_err(|message| {
                     Error::new(ErrorKind::Construct {
                         global: global.dotted(),
                         message,
                     })
                 })?;
-                self.arena.admit_native(&new)?;
-                if let Some(Node::Native { value, .. }) = self.arena.node_mut(id) {
-                    *value = new;
+                self.arena.charge(leaf_size(&new))?;
+                if let Some(Node::Native(n)) = self.arena.node_mut(id) {
+                    n.value = new;
                 }
                 Ok(())
             }
@@ -633,32 +634,33 @@ impl<'a> Machine<'a> {
         }
     }
 
-    /// BUILD on a built-in object without `__setstate__`: CPython accepts only `None`
-    /// (or a `(None, None)` pair) as the state.
+    /// BUILD on a built-in object without `__setstate__`: CPython accepts only `None` as
+    /// the state (a `(state, slotstate)` pair needs a `__dict__` or a dict of slots).
     fn default_setstate(&self, target: &Item, state: &Item) -> Result<()> {
-        let none_pair = match state {
-            Item::R(id) => match self.arena.node(*id) {
-                Node::Tuple(v) if v.len() == 2 => v.iter().all(|i| self.is_none(i)),
-                _ => false,
-            },
-            _ => false,
-        };
-        if self.is_none(state) || none_pair {
+        if self.is_none(state) {
             return Ok(());
+        }
+        if let Item::R(id) = state {
+            if let Node::Tuple(v) = self.arena.node(*id) {
+                if v.len() == 2 {
+                    return Err(Error::malformed("slot state is not a dictionary"));
+                }
+            }
         }
         Err(no_attr(self.item_type(target), "__dict__"))
     }
 
     /// Executes one instruction; `Ok(true)` at STOP.
+    #[inline(always)]
     fn step(&mut self, ins: Instruction<'_>) -> Result<bool> {
         use Instruction as I;
         match ins {
             I::Stop => return Ok(true),
-            I::None => self.push_value(Value::None)?,
-            I::Bool(b) => self.push_value(Value::Bool(b))?,
-            I::Int(Int::Small(i)) => self.push_value(Value::Int(i))?,
+            I::None => self.push_scalar(Value::None)?,
+            I::Bool(b) => self.push_scalar(Value::Bool(b))?,
+            I::Int(Int::Small(i)) => self.push_scalar(Value::Int(i))?,
             I::Int(Int::Big(b)) => self.push_value(Value::BigInt(Box::new(b)))?,
-            I::Float(f) => self.push_value(Value::Float(f))?,
+            I::Float(f) => self.push_scalar(Value::Float(f))?,
             I::Unicode(s) => self.push_value(Value::Str(s.into_owned()))?,
             I::Bytes(b) => self.push_value(Value::Bytes(b.into_owned()))?,
             I::ByteArray(b) => self.push_value(Value::ByteArray(b.into_owned()))?,
@@ -686,8 +688,7 @@ impl<'a> Machine<'a> {
             I::Dup => {
                 let item = copy_item(self.top()?);
                 if let Item::V(v) = &item {
-                    // A copy of the whole value (a persistent-loader value may be a tree).
-                    self.arena.charge(arena::measure(v).0)?;
+                    self.arena.charge(leaf_size(v))?;
                 }
                 self.stack.push(item);
             }
@@ -751,11 +752,23 @@ impl<'a> Machine<'a> {
                 if mark > self.stack.len() || mark <= self.fence() {
                     return Err(underflow());
                 }
-                let items = self.stack.split_off(mark);
-                if !items.is_empty() {
-                    let target = copy_item(self.stack.last().ok_or_else(underflow)?);
-                    self.append_items(&target, items, true)?;
+                if mark == self.stack.len() {
+                    return Ok(false);
                 }
+                let target = copy_item(self.stack.get(mark - 1).ok_or_else(underflow)?);
+                // Fast path: a plain list takes the items straight from the stack.
+                if let Item::R(id) = target {
+                    if let Some(Node::List(_)) = self.arena.node_mut(id) {
+                        let Machine { stack, arena, .. } = self;
+                        arena.placed_all(&stack[mark..]);
+                        if let Some(Node::List(list)) = arena.node_mut(id) {
+                            list.extend(stack.drain(mark..));
+                        }
+                        return Ok(false);
+                    }
+                }
+                let items = self.stack.split_off(mark);
+                self.append_items(&target, items, true)?;
             }
             I::SetItem => {
                 if self.stack.len() < self.fence() + 3 {
@@ -770,14 +783,33 @@ impl<'a> Machine<'a> {
                 if mark > self.stack.len() || mark <= self.fence() {
                     return Err(underflow());
                 }
-                let items = self.stack.split_off(mark);
-                if !items.is_empty() {
-                    if items.len() % 2 != 0 {
-                        return Err(Error::malformed("odd number of items for SETITEMS"));
-                    }
-                    let target = copy_item(self.stack.last().ok_or_else(underflow)?);
-                    self.set_items(&target, items)?;
+                if mark == self.stack.len() {
+                    return Ok(false);
                 }
+                if (self.stack.len() - mark) % 2 != 0 {
+                    return Err(Error::malformed("odd number of items for SETITEMS"));
+                }
+                let target = copy_item(self.stack.get(mark - 1).ok_or_else(underflow)?);
+                // Fast path: a plain dict takes the pairs straight from the stack.
+                if let Item::R(id) = target {
+                    if let Some(Node::Dict(_)) = self.arena.node_mut(id) {
+                        for k in self.stack[mark..].iter().step_by(2) {
+                            self.check_key(k)?;
+                        }
+                        let Machine { stack, arena, .. } = self;
+                        arena.placed_all(&stack[mark..]);
+                        if let Some(Node::Dict(d)) = arena.node_mut(id) {
+                            d.reserve((stack.len() - mark) / 2);
+                            let mut drain = stack.drain(mark..);
+                            while let (Some(k), Some(v)) = (drain.next(), drain.next()) {
+                                d.push((k, v));
+                            }
+                        }
+                        return Ok(false);
+                    }
+                }
+                let items = self.stack.split_off(mark);
+                self.set_items(&target, items)?;
             }
             I::AddItems => {
                 let mark = self.marker()?;
@@ -797,11 +829,11 @@ impl<'a> Machine<'a> {
                 self.stack.push(Item::R(id));
             }
             I::Put(idx) => {
-                let id = self.memoize_top()?;
+                let id = self.memo_item()?;
                 self.memo.put(idx, id)?;
             }
             I::Memoize => {
-                let id = self.memoize_top()?;
+                let id = self.memo_item()?;
                 let idx = self.memo.entries as i64;
                 self.memo.put(idx, id)?;
             }
@@ -812,10 +844,12 @@ impl<'a> Machine<'a> {
             I::StackGlobal => {
                 let name = self.pop()?;
                 let module = self.pop()?;
-                let (Some(module), Some(name)) = (self.item_str(&module), self.item_str(&name))
+                let (Some(Value::Str(module)), Some(Value::Str(name))) =
+                    (self.leaf(&module), self.leaf(&name))
                 else {
                     return Err(Error::malformed("STACK_GLOBAL requires str"));
                 };
+                let (module, name) = (module.clone(), name.clone());
                 let node = self.find_class(&module, &name)?;
                 self.push_node(node)?;
             }
@@ -906,7 +940,7 @@ impl<'a> Machine<'a> {
             }
             I::BinPersId => {
                 let pid = self.pop()?;
-                let pid = self.arena.to_value(&pid)?;
+                let pid = self.arena.value_of(&pid)?;
                 self.persistent(pid)?;
             }
             I::NextBuffer => {
@@ -952,15 +986,13 @@ impl<'a> Machine<'a> {
         let v = loader
             .persistent_load(pid)
             .map_err(|m| Error::malformed(format!("persistent_load failed: {m}")))?;
-        // The loader's value counts in full against the budgets (it may wrap the id).
-        self.arena.admit_loaded(&v)?;
-        self.stack.push(Item::V(v));
-        Ok(())
+        self.push_value(v)
     }
 
-    /// Makes the top of the stack an arena node (so every later reference aliases it) and
-    /// returns its handle.
-    fn memoize_top(&mut self) -> Result<u32> {
+    /// What the memo keeps for the top of the stack: a handle. An immutable leaf is moved
+    /// into the arena as an already-built node, so the memo and every later reference
+    /// share it and the conversion moves it into its last use.
+    fn memo_item(&mut self) -> Result<u32> {
         if self.stack.len() <= self.fence() {
             return Err(underflow());
         }
@@ -971,12 +1003,10 @@ impl<'a> Machine<'a> {
             Item::R(id) => Ok(*id),
             Item::V(v) => {
                 let v = std::mem::replace(v, Value::None);
-                // The value was charged when pushed; the node adds its slot.
-                let id = self.arena.alloc(Node::Leaf(v))?;
+                let id = self.arena.alloc(Node::Built(v, 0))?;
                 if let Some(top) = self.stack.last_mut() {
                     *top = Item::R(id);
                 }
-                self.arena.charge(0)?;
                 Ok(id)
             }
         }

@@ -71,11 +71,7 @@ pub(crate) fn write_value<W: Write + ?Sized>(out: &mut W, v: &Value) -> fmt::Res
         Value::Complex(re, im) => repr::write_complex(out, *re, *im),
         Value::Str(s) => repr::write_str(out, s),
         Value::Bytes(b) => repr::write_bytes(out, b),
-        Value::ByteArray(b) => {
-            out.write_str("bytearray(")?;
-            repr::write_bytes(out, b)?;
-            out.write_char(')')
-        }
+        Value::ByteArray(b) => repr::write_bytearray(out, b),
         Value::Tuple(items) => {
             out.write_char('(')?;
             write_seq(out, items)?;
@@ -104,6 +100,21 @@ pub(crate) fn write_value<W: Write + ?Sized>(out: &mut W, v: &Value) -> fmt::Res
         }
         Value::Global(g) => write!(out, "{g}"),
         Value::Object(o) => write_object(out, o),
+        Value::OrderedDict(d) => super::stdlib_types::write_ordered_dict(out, d),
+        Value::DefaultDict(d) => write!(out, "{d}"),
+        Value::Deque(d) => write!(out, "{d}"),
+        Value::Counter(d) => super::stdlib_types::write_counter(out, d),
+        Value::Date(d) => write!(out, "{d}"),
+        Value::Time(t) => write!(out, "{t}"),
+        Value::DateTime(t) => write!(out, "{t}"),
+        Value::TimeDelta(t) => write!(out, "{t}"),
+        Value::TimeZone(t) => write!(out, "{t}"),
+        Value::Decimal(d) => write!(out, "{d}"),
+        Value::Fraction(x) => write!(out, "{x}"),
+        Value::Uuid(u) => write!(out, "{u}"),
+        Value::NdArray(a) => a.write_array(out),
+        Value::NumpyScalar(a) => a.write_scalar(out),
+        Value::Dtype(d) => write!(out, "{d}"),
     }
 }
 

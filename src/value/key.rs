@@ -67,11 +67,29 @@ impl std::ops::Deref for Key {
 }
 
 fn check_hashable(v: &Value) -> Result<(), Unhashable> {
+    let Value::Tuple(items) = v else {
+        return match v {
+            Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::ByteArray(_) => {
+                Err(Unhashable {
+                    type_name: v.type_name(),
+                })
+            }
+            _ => Ok(()),
+        };
+    };
     // Iterative, so a deep tuple cannot exhaust the stack.
-    let mut todo = vec![v];
+    let mut todo: Vec<&Value> = items.iter().collect();
     while let Some(v) = todo.pop() {
         match v {
-            Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::ByteArray(_) => {
+            Value::List(_)
+            | Value::Dict(_)
+            | Value::Set(_)
+            | Value::ByteArray(_)
+            | Value::OrderedDict(_)
+            | Value::DefaultDict(_)
+            | Value::Deque(_)
+            | Value::Counter(_)
+            | Value::NdArray(_) => {
                 return Err(Unhashable {
                     type_name: v.type_name(),
                 })
@@ -95,7 +113,9 @@ fn float_to_int(f: f64) -> Option<Num<'static>> {
     if !f.is_finite() || f.fract() != 0.0 {
         return None;
     }
-    if f >= -9.223_372_036_854_775_808e18 && f < 9.223_372_036_854_775_808e18 {
+    // 2^63 is exact in f64.
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if (-TWO_63..TWO_63).contains(&f) {
         return Some(Num::Int(f as i64));
     }
     // An integral float beyond i64: mantissa × 2^exponent exactly.
@@ -156,6 +176,18 @@ fn key_eq(a: &Value, b: &Value) -> bool {
         (Value::FrozenSet(x), Value::FrozenSet(y)) => set_eq(x, y),
         (Value::Global(x), Value::Global(y)) => x == y,
         (Value::Object(x), Value::Object(y)) => x == y,
+        // The typed values of the presets compare structurally (Python would compare
+        // e.g. `Decimal('1.0') == 1`; such cross-type keys are not merged here).
+        (Value::Date(x), Value::Date(y)) => x == y,
+        (Value::Time(x), Value::Time(y)) => x == y,
+        (Value::DateTime(x), Value::DateTime(y)) => x == y,
+        (Value::TimeDelta(x), Value::TimeDelta(y)) => x == y,
+        (Value::TimeZone(x), Value::TimeZone(y)) => x == y,
+        (Value::Decimal(x), Value::Decimal(y)) => x == y,
+        (Value::Fraction(x), Value::Fraction(y)) => x == y,
+        (Value::Uuid(x), Value::Uuid(y)) => x == y,
+        (Value::NumpyScalar(x), Value::NumpyScalar(y)) => x == y,
+        (Value::Dtype(x), Value::Dtype(y)) => x == y,
         _ => false,
     }
 }

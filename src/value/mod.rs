@@ -2,13 +2,20 @@
 
 mod display;
 mod key;
+pub mod ndarray;
 mod printable;
 pub(crate) mod repr;
+pub mod stdlib_types;
 
 use indexmap::{IndexMap, IndexSet};
 use num_bigint::BigInt;
 
 pub use self::key::{Key, Unhashable};
+pub use self::ndarray::{ArrayData, ByteOrder, Dtype, DtypeKind, Field, NdArray};
+pub use self::stdlib_types::{
+    Date, DateTime, Decimal, DecimalKind, DefaultDict, Deque, Fraction, SafeUuid, Time, TimeDelta,
+    TimeZone, TzInfo, Uuid,
+};
 
 /// A Python `dict`: insertion order kept, keys compared with Python's equality
 /// (`1`, `1.0` and `True` are the same key).
@@ -61,6 +68,36 @@ pub enum Value {
     Global(Box<Global>),
     /// A call, object creation or state change the policy kept inert; see [`Object`].
     Object(Box<Object>),
+    /// `collections.OrderedDict`: prints `OrderedDict([('a', 1)])`.
+    OrderedDict(Box<Dict>),
+    /// `collections.defaultdict`: prints `defaultdict(<class 'list'>, {'a': [1]})`.
+    DefaultDict(Box<DefaultDict>),
+    /// `collections.deque`: prints `deque([1, 2], maxlen=3)`.
+    Deque(Box<Deque>),
+    /// `collections.Counter`: prints `Counter({'a': 2, 'b': 1})` (most common first).
+    Counter(Box<Dict>),
+    /// `datetime.date`: prints `datetime.date(2024, 1, 2)`.
+    Date(Date),
+    /// `datetime.time`: prints `datetime.time(3, 4, 5, 6)`.
+    Time(Box<Time>),
+    /// `datetime.datetime`: prints `datetime.datetime(2024, 1, 2, 3, 4)`.
+    DateTime(Box<DateTime>),
+    /// `datetime.timedelta`: prints `datetime.timedelta(days=1)`.
+    TimeDelta(TimeDelta),
+    /// `datetime.timezone`: prints `datetime.timezone.utc`.
+    TimeZone(Box<TimeZone>),
+    /// `decimal.Decimal`: prints `Decimal('1.10')`.
+    Decimal(Box<Decimal>),
+    /// `fractions.Fraction`: prints `Fraction(3, 4)`.
+    Fraction(Box<Fraction>),
+    /// `uuid.UUID`: prints `UUID('12345678-1234-5678-1234-567812345678')`.
+    Uuid(Box<Uuid>),
+    /// A numpy `ndarray`: prints `array([1.5, 2.0], dtype='<f8')` (see [`ndarray`]).
+    NdArray(Box<NdArray>),
+    /// A numpy scalar, held as a 0-d array: prints `np.float64(1.5)`.
+    NumpyScalar(Box<NdArray>),
+    /// A numpy `dtype`: prints `dtype('<f8')`.
+    Dtype(Box<Dtype>),
 }
 
 /// A global named by a pickle: `module` and `name` as Python's `find_class` would receive
@@ -167,6 +204,21 @@ impl Value {
             Value::FrozenSet(_) => "frozenset",
             Value::Global(_) => "global",
             Value::Object(_) => "object",
+            Value::OrderedDict(_) => "OrderedDict",
+            Value::DefaultDict(_) => "defaultdict",
+            Value::Deque(_) => "deque",
+            Value::Counter(_) => "Counter",
+            Value::Date(_) => "date",
+            Value::Time(_) => "time",
+            Value::DateTime(_) => "datetime",
+            Value::TimeDelta(_) => "timedelta",
+            Value::TimeZone(_) => "timezone",
+            Value::Decimal(_) => "Decimal",
+            Value::Fraction(_) => "Fraction",
+            Value::Uuid(_) => "UUID",
+            Value::NdArray(_) => "ndarray",
+            Value::NumpyScalar(a) => a.dtype.scalar_type_name(),
+            Value::Dtype(_) => "dtype",
         }
     }
 
@@ -183,6 +235,16 @@ impl Value {
         match *self {
             Value::Int(i) => Some(i),
             Value::Bool(b) => Some(i64::from(b)),
+            _ => None,
+        }
+    }
+
+    /// The integer as a `BigInt`, if this is an `int` (or a `bool`, as in Python).
+    pub fn to_bigint(&self) -> Option<BigInt> {
+        match self {
+            Value::Int(i) => Some(BigInt::from(*i)),
+            Value::Bool(b) => Some(BigInt::from(u8::from(*b))),
+            Value::BigInt(b) => Some((**b).clone()),
             _ => None,
         }
     }
@@ -223,7 +285,8 @@ impl Value {
     /// and the dict-like types presets construct).
     pub fn dict_mut(&mut self) -> Option<&mut Dict> {
         match self {
-            Value::Dict(d) => Some(d),
+            Value::Dict(d) | Value::OrderedDict(d) | Value::Counter(d) => Some(d),
+            Value::DefaultDict(d) => Some(&mut d.dict),
             _ => None,
         }
     }
@@ -232,7 +295,128 @@ impl Value {
     pub fn list_mut(&mut self) -> Option<&mut Vec<Value>> {
         match self {
             Value::List(l) => Some(l),
+            Value::Deque(d) => Some(&mut d.items),
             _ => None,
         }
     }
+
+    /// The numpy array, if this is one.
+    pub fn as_ndarray(&self) -> Option<&NdArray> {
+        match self {
+            Value::NdArray(a) => Some(a),
+            _ => None,
+        }
+    }
+}
+
+/// The size and height of a value, as the loader's budgets count them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Metrics {
+    /// Approximate bytes in memory: every value's own size plus its payload.
+    pub size: u64,
+    /// Nesting levels: 1 for a scalar, 1 + the children's height for a container.
+    pub height: u64,
+}
+
+const VALUE_BYTES: u64 = std::mem::size_of::<Value>() as u64;
+
+/// Measures `v` without recursion (its depth may be anything).
+pub(crate) fn metrics(v: &Value) -> Metrics {
+    let mut m = Metrics::default();
+    let mut todo: Vec<(&Value, u64)> = vec![(v, 1)];
+    while let Some((v, depth)) = todo.pop() {
+        let mut height = depth;
+        m.size = m.size.saturating_add(VALUE_BYTES);
+        let payload: u64 = match v {
+            Value::Str(s) => s.len() as u64,
+            Value::Bytes(b) | Value::ByteArray(b) => b.len() as u64,
+            Value::BigInt(b) => b.bits() / 8 + 32,
+            Value::Tuple(items) | Value::List(items) => {
+                todo.extend(items.iter().map(|c| (c, depth + 1)));
+                0
+            }
+            Value::Dict(d) | Value::OrderedDict(d) | Value::Counter(d) => {
+                for (k, x) in d.iter() {
+                    todo.push((k.value(), depth + 1));
+                    todo.push((x, depth + 1));
+                }
+                0
+            }
+            Value::DefaultDict(d) => {
+                for (k, x) in d.dict.iter() {
+                    todo.push((k.value(), depth + 1));
+                    todo.push((x, depth + 1));
+                }
+                64
+            }
+            Value::Set(s) | Value::FrozenSet(s) => {
+                todo.extend(s.iter().map(|k| (k.value(), depth + 1)));
+                0
+            }
+            Value::Deque(d) => {
+                todo.extend(d.items.iter().map(|c| (c, depth + 1)));
+                0
+            }
+            Value::Object(o) => {
+                todo.push((&o.callable, depth + 1));
+                todo.extend(o.args.iter().map(|c| (c, depth + 1)));
+                for (k, x) in &o.kwargs {
+                    todo.push((k, depth + 1));
+                    todo.push((x, depth + 1));
+                }
+                for mu in &o.mutations {
+                    match mu {
+                        Mutation::SetState(x) | Mutation::Append(x) => todo.push((x, depth + 1)),
+                        Mutation::Extend(xs) | Mutation::Add(xs) => {
+                            todo.extend(xs.iter().map(|c| (c, depth + 1)))
+                        }
+                        Mutation::SetItem(k, x) => {
+                            todo.push((k, depth + 1));
+                            todo.push((x, depth + 1));
+                        }
+                    }
+                }
+                0
+            }
+            Value::Time(t) => {
+                if let Some(TzInfo::Other(x)) = &t.tzinfo {
+                    todo.push((x, depth + 1));
+                }
+                64
+            }
+            Value::DateTime(t) => {
+                if let Some(TzInfo::Other(x)) = &t.tzinfo {
+                    todo.push((x, depth + 1));
+                }
+                64
+            }
+            Value::Decimal(d) => match &d.kind {
+                DecimalKind::Finite { coefficient, .. } => coefficient.len() as u64 + 32,
+                DecimalKind::NaN(p) | DecimalKind::SNaN(p) => p.len() as u64 + 32,
+                DecimalKind::Infinity => 32,
+            },
+            Value::Fraction(f) => (f.numerator.bits() + f.denominator.bits()) / 8 + 64,
+            Value::TimeZone(t) => t.name.as_ref().map_or(0, |n| n.len() as u64) + 32,
+            Value::Uuid(_) => 32,
+            Value::NdArray(a) | Value::NumpyScalar(a) => {
+                height += u64::from(a.dtype.nest.saturating_sub(1));
+                let dt = u64::from(a.dtype.nest) * 128 + a.shape.len() as u64 * 8;
+                match &a.data {
+                    ArrayData::Bytes(b) => dt + b.len() as u64,
+                    ArrayData::Objects(items) => {
+                        todo.extend(items.iter().map(|c| (c, depth + 1)));
+                        dt
+                    }
+                }
+            }
+            Value::Dtype(d) => {
+                height += u64::from(d.nest.saturating_sub(1));
+                u64::from(d.nest) * 128
+            }
+            _ => 0,
+        };
+        m.size = m.size.saturating_add(payload);
+        m.height = m.height.max(height);
+    }
+    m
 }

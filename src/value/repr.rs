@@ -83,6 +83,23 @@ pub(crate) fn write_str<W: Write + ?Sized>(out: &mut W, s: &str) -> fmt::Result 
 /// chosen quote, `\t`, `\n`, `\r`, and every byte outside `0x20..0x7f` as
 /// `\xNN`.
 pub(crate) fn write_bytes<W: Write + ?Sized>(out: &mut W, b: &[u8]) -> fmt::Result {
+    write_bytes_literal(out, b, false)
+}
+
+/// Writes Python's `repr()` of a `bytearray`: `bytearray(b'...')`. CPython's bytearray
+/// repr escapes `'` even inside double quotes (`repr(bytearray(b"'"))` is
+/// `bytearray(b"\'")`).
+pub(crate) fn write_bytearray<W: Write + ?Sized>(out: &mut W, b: &[u8]) -> fmt::Result {
+    out.write_str("bytearray(")?;
+    write_bytes_literal(out, b, true)?;
+    out.write_char(')')
+}
+
+fn write_bytes_literal<W: Write + ?Sized>(
+    out: &mut W,
+    b: &[u8],
+    always_escape_single: bool,
+) -> fmt::Result {
     let quote = if b.contains(&b'\'') && !b.contains(&b'"') {
         b'"'
     } else {
@@ -96,7 +113,7 @@ pub(crate) fn write_bytes<W: Write + ?Sized>(out: &mut W, b: &[u8]) -> fmt::Resu
             b'\t' => out.write_str("\\t")?,
             b'\n' => out.write_str("\\n")?,
             b'\r' => out.write_str("\\r")?,
-            _ if byte == quote => {
+            _ if byte == quote || (always_escape_single && byte == b'\'') => {
                 out.write_char('\\')?;
                 out.write_char(char::from(byte))?;
             }

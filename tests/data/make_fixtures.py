@@ -312,6 +312,42 @@ MALFORMED = [
 for name, data, desc, enc in MALFORMED:
     add(name, data, desc, encodings=enc)
 
+# ------------------------------------------- hostile but valid: CPython's semantics
+# Hand-written streams that mutate containers through memo references, use the mark
+# discipline in odd ways, or BUILD twice; CPython's restricted load is the oracle.
+ALIASING = [
+    ("alias_append_via_get", b"\x80\x02]q\x00h\x00K\x01a0.",
+     "append to a list through a memo GET, then POP the reference"),
+    ("alias_mutate_after_tuple", b"\x80\x02]q\x00\x85q\x01h\x00K\x05a0.",
+     "a list placed in a tuple, then appended to through the memo"),
+    ("alias_shared_then_mutated", b"\x80\x02]q\x00h\x00\x86q\x01h\x00K\x07a0.",
+     "the same list twice in a tuple, mutated afterwards"),
+    ("alias_dict_via_get", b"\x80\x02}q\x00h\x00U\x01aK\x01s0.",
+     "SETITEM on a dict through a memo GET"),
+    ("alias_set_additems_via_get", b"\x80\x04\x8f\x94h\x00(K\x01K\x02\x90\x30.",
+     "ADDITEMS on a set through a memo GET"),
+    ("alias_build_none_twice", b"]NbNb.", "BUILD None twice on a list (no-op)"),
+    ("alias_build_none_pair", b"\x80\x02]NN\x86b.", "BUILD (None, None) on a list (no-op)"),
+    ("alias_pop_mark", b"K\x01(0.", "POP with a mark on top pops the mark"),
+    ("alias_stop_extra_items", b"K\x01K\x02.", "STOP with two items returns the top one"),
+    ("alias_stop_below_mark", b"K\x01(K\x02.", "STOP with an open mark below the top"),
+    ("alias_list_setitem", b"]K\x01aK\x00K\x05s.", "SETITEM with an int key on a list"),
+    ("alias_list_setitem_negative", b"]K\x01aJ\xff\xff\xff\xffK\x05s.",
+     "SETITEM with index -1 on a list"),
+    ("alias_list_setitem_range", b"]K\x01aK\x03K\x05s.", "SETITEM out of range on a list"),
+    ("alias_dup_list", b"]2K\x01a0.", "DUP aliases: append to the duplicate, pop it"),
+    ("alias_put_twice", b"\x80\x02]q\x00}q\x00h\x00.", "PUT overwrites a memo entry"),
+    ("alias_memoize_after_put", b"\x80\x04K\x01q\x05K\x02\x94h\x01.",
+     "MEMOIZE uses the memo's size, not the last index"),
+    ("alias_empty_appends", b"K\x01(e.", "APPENDS with an empty batch on a non-list"),
+    ("alias_duplicate_keys", b"}(K\x01U\x01aG?\xf0\x00\x00\x00\x00\x00\x00U\x01bu.",
+     "dict keys 1 and 1.0: first key kept, last value"),
+    ("alias_proto_mid_stream", b"\x80\x02c__builtin__\nset\n)R\x80\x03c__builtin__\nset\n.",
+     "PROTO 3 mid-stream turns off the Python 2 name mapping"),
+]
+for name, data, desc in ALIASING:
+    add(name, data, desc)
+
 # --------------------------------------------------------------- refusals
 add("refuse_os_system_p0", b"cos\nsystem\n(S'ls ~'\ntR.",
     "GLOBAL os.system + REDUCE (must be refused)", encodings=ALL_ENC)

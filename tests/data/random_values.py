@@ -8,7 +8,7 @@ value and each protocol 0..5 it writes one record to stdout:
 
     b"<protocol> <len(pickle)> <len(repr)>\\n" + pickle + repr + b"\\n"
 
-where repr is the UTF-8 repr() of the value *as loaded back* through the
+where repr is the UTF-8 canonical_repr() (repr() with set elements sorted) of the value *as loaded back* through the
 strict RestrictedUnpickler (never an unrestricted unpickler).
 
 Deterministic: re-executes itself with PYTHONHASHSEED=0 (set order of
@@ -186,6 +186,26 @@ class Gen:
                          for _ in range(self.n()))
 
 
+def canonical_repr(v):
+    """repr(v), except that set and frozenset elements are sorted by their own canonical
+    repr: Python prints sets in hash order, which depends on the table's history, so the
+    Rust test sorts the same way before comparing."""
+    if isinstance(v, (set, frozenset)):
+        if not v:
+            return "set()" if isinstance(v, set) else "frozenset()"
+        inner = "{" + ", ".join(sorted(canonical_repr(x) for x in v)) + "}"
+        return inner if isinstance(v, set) else "frozenset(" + inner + ")"
+    if type(v) is list:
+        return "[" + ", ".join(canonical_repr(x) for x in v) + "]"
+    if type(v) is tuple:
+        if len(v) == 1:
+            return "(" + canonical_repr(v[0]) + ",)"
+        return "(" + ", ".join(canonical_repr(x) for x in v) + ")"
+    if type(v) is dict:
+        return "{" + ", ".join(canonical_repr(k) + ": " + canonical_repr(x) for k, x in v.items()) + "}"
+    return repr(v)
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: random_values.py SEED COUNT")
@@ -198,7 +218,7 @@ def main():
         for proto in range(6):
             data = pickle.dumps(v, protocol=proto)
             loaded = restricted_loads(data, policy="strict", proto=proto)
-            rep = repr(loaded).encode("utf-8")
+            rep = canonical_repr(loaded).encode("utf-8")
             out.write(b"%d %d %d\n" % (proto, len(data), len(rep)))
             out.write(data)
             out.write(rep)

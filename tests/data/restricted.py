@@ -42,7 +42,18 @@ STDLIB = STRICT | frozenset({
     ("builtins", "str"),
 })
 
-POLICIES = {"strict": STRICT, "stdlib": STDLIB}
+NUMPY = STDLIB | frozenset({
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.multiarray", "scalar"),
+    ("numpy.core.numeric", "_frombuffer"),
+    ("numpy._core.numeric", "_frombuffer"),
+})
+
+POLICIES = {"strict": STRICT, "stdlib": STDLIB, "numpy": NUMPY}
 
 # Opcodes that make the C unpickler call find_class.
 _FIND_CLASS_OPS = {"GLOBAL", "INST", "STACK_GLOBAL"}

@@ -30,6 +30,8 @@ CASES = [
     # BUILD with state None on a built-in object.
     ("build_none_on_list", b"]Nb.", {}),
     ("build_dict_on_list", b"]}b.", {}),
+    ("build_none_none_pair", b"]NN\x86b.", {}),
+    ("build_empty_slotstate", b"]N}\x86b.", {}),
     # Python 2 names are mapped below protocol 3 only (the policy sees the mapped name).
     ("py2_builtin_set_p0", b"c__builtin__\nset\n(]tR.", {}),
     ("py2_builtin_set_p2", b"\x80\x02c__builtin__\nset\n]\x85R.", {}),

@@ -1,0 +1,215 @@
+//! The decoder: the `io::Read` path yields exactly the slice path's instructions, whatever
+//! the chunking, and lying length fields fail fast as truncated input.
+
+use std::io::Read;
+use std::path::Path;
+use std::time::Instant;
+
+use unpickle::decode::{Decoded, Decoder, Instruction};
+use unpickle::{ErrorKind, Limits};
+
+/// A reader that returns at most `n` bytes per call, with `n` from a fixed sequence.
+struct Chunked<'a> {
+    data: &'a [u8],
+    sizes: Vec<usize>,
+    i: usize,
+}
+
+impl Read for Chunked<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.sizes[self.i % self.sizes.len()]
+            .min(buf.len())
+            .min(self.data.len());
+        self.i += 1;
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+fn all<I: unpickle::decode::Input>(mut dec: Decoder<I>) -> (Vec<Decoded<'static>>, Option<String>) {
+    let mut out = Vec::new();
+    loop {
+        match dec.next_instruction() {
+            Ok(Some(d)) => out.push(Decoded {
+                offset: d.offset,
+                opcode: d.opcode,
+                instruction: d.instruction.into_owned(),
+            }),
+            Ok(None) => return (out, None),
+            Err(e) => return (out, Some(format!("{:?} {:?}", e.kind(), e.offset()))),
+        }
+    }
+}
+
+#[test]
+fn reader_path_matches_slice_path_on_the_corpus() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/corpus");
+    let mut files = 0;
+    // A simple deterministic generator for chunk sizes.
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for entry in std::fs::read_dir(&dir).expect("corpus") {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "pkl") {
+            continue;
+        }
+        let data = std::fs::read(&path).unwrap();
+        let slice = all(Decoder::from_slice(&data, Limits::default()));
+        let sizes: Vec<usize> = (0..17)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                1 + (seed % 300) as usize
+            })
+            .collect();
+        for chunks in [vec![1], sizes] {
+            let chunks_len = chunks.len();
+            let reader = Chunked {
+                data: &data,
+                sizes: chunks,
+                i: 0,
+            };
+            // BufReader with a 1-byte buffer asks the reader for one byte at a time.
+            let capacity = if chunks_len == 1 { 1 } else { 64 };
+            let streamed = all(Decoder::from_reader(
+                std::io::BufReader::with_capacity(capacity, reader),
+                Limits::default(),
+            ));
+            // The error text may differ (a slice knows how much remains); kinds and
+            // offsets agree, and so does every instruction.
+            // Compared through Debug: NaN arguments are not equal to themselves.
+            assert_eq!(
+                format!("{:?}", slice.0),
+                format!("{:?}", streamed.0),
+                "{}",
+                path.display()
+            );
+            assert_eq!(
+                slice.1.as_deref().map(|s| s.split('(').next()),
+                streamed.1.as_deref().map(|s| s.split('(').next()),
+                "{}",
+                path.display()
+            );
+        }
+        files += 1;
+    }
+    assert!(files > 300, "only {files} corpus files");
+}
+
+#[test]
+fn reader_stops_right_after_stop() {
+    // Two pickles back to back: 1 then 'a'.
+    let data = b"\x80\x02K\x01.\x80\x04\x95\x05\x00\x00\x00\x00\x00\x00\x00\x8c\x01a\x94.tail";
+    let mut cursor = &data[..];
+    let first = unpickle::Unpickler::new().load_reader(&mut cursor).unwrap();
+    assert_eq!(first.to_string(), "1");
+    let second = unpickle::Unpickler::new().load_reader(&mut cursor).unwrap();
+    assert_eq!(second.to_string(), "'a'");
+    assert_eq!(cursor, b"tail");
+}
+
+fn lying(prefix: &[u8], opcode: u8, len_bytes: &[u8]) -> Vec<u8> {
+    let mut v = prefix.to_vec();
+    v.push(opcode);
+    v.extend_from_slice(len_bytes);
+    v.extend_from_slice(b"0123456789.");
+    v
+}
+
+#[test]
+fn lying_lengths_fail_fast_as_truncated() {
+    let mut cases = Vec::new();
+    for shift in [31u32, 40, 50, 62, 63] {
+        let n = 1u64 << shift;
+        for op in [0x8e, 0x8d, 0x96] {
+            // BINBYTES8, BINUNICODE8, BYTEARRAY8
+            cases.push(lying(b"\x80\x05", op, &n.to_le_bytes()));
+        }
+    }
+    // LONG4 claiming 2^31-1 bytes; BINUNICODE / BINBYTES claiming 2^32-1.
+    cases.push(lying(b"\x80\x02", 0x8b, &0x7fff_ffffu32.to_le_bytes()));
+    cases.push(lying(b"\x80\x02", b'X', &u32::MAX.to_le_bytes()));
+    cases.push(lying(b"\x80\x03", b'B', &u32::MAX.to_le_bytes()));
+    cases.push(lying(b"\x80\x02", b'T', &0x7fff_ffffu32.to_le_bytes()));
+    let limits = Limits::unlimited();
+    // FRAME claiming up to 2^63 bytes: a slice knows at once; a stream finds out when the
+    // bytes run out (here the frame's pickle ends at a STOP the frame claims to go past).
+    for shift in [31u32, 40, 63] {
+        let case = lying(b"\x80\x04", 0x95, &(1u64 << shift).to_le_bytes());
+        let e = unpickle::Unpickler::new()
+            .limits(limits.clone())
+            .load_slice(&case)
+            .unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Truncated(_)), "{e}");
+        assert_eq!(e.offset(), Some(2));
+        let framed = [&case[..11], b"N."].concat();
+        let e = unpickle::Unpickler::new()
+            .limits(limits.clone())
+            .load_reader(&framed[..])
+            .unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Malformed(_)), "{e}");
+    }
+    for case in &cases {
+        let start = Instant::now();
+        let slice = unpickle::Unpickler::new()
+            .limits(limits.clone())
+            .load_slice(case)
+            .unwrap_err();
+        let stream = unpickle::Unpickler::new()
+            .limits(limits.clone())
+            .load_reader(&case[..])
+            .unwrap_err();
+        let elapsed = start.elapsed();
+        for e in [&slice, &stream] {
+            assert!(
+                matches!(e.kind(), ErrorKind::Truncated(_)),
+                "{case:x?}: {e}"
+            );
+            assert_eq!(e.offset(), Some(2), "{case:x?}: {e}");
+        }
+        // Generous bound: debug builds on a loaded machine. The point is that nothing
+        // proportional to the claimed length happens.
+        assert!(elapsed.as_millis() < 500, "{case:x?} took {elapsed:?}");
+    }
+}
+
+#[test]
+fn default_limits_refuse_oversized_items_before_reading() {
+    let case = lying(b"\x80\x05", 0x8e, &(1u64 << 40).to_le_bytes());
+    let e = unpickle::from_slice(&case).unwrap_err();
+    assert!(matches!(
+        e.kind(),
+        ErrorKind::Limit {
+            limit: unpickle::Limit::ItemLen,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn frames_are_enforced() {
+    // An opcode straddling the end of its frame: FRAME 3 holding K\x01 and half of a
+    // BINUNICODE.
+    let straddle = b"\x80\x04\x95\x03\x00\x00\x00\x00\x00\x00\x00K\x01X\x01\x00\x00\x00a.";
+    let e = unpickle::from_slice(straddle).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Malformed(_)), "{e}");
+    assert_eq!(e.offset(), Some(13));
+    // A frame opened inside another.
+    let nested =
+        b"\x80\x04\x95\x0b\x00\x00\x00\x00\x00\x00\x00\x95\x01\x00\x00\x00\x00\x00\x00\x00N.";
+    let e = unpickle::from_slice(nested).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Malformed(_)), "{e}");
+    assert_eq!(e.offset(), Some(11));
+    // A well-formed framed pickle decodes.
+    let ok = b"\x80\x04\x95\x02\x00\x00\x00\x00\x00\x00\x00N.";
+    assert!(matches!(
+        Decoder::from_slice(ok, Limits::default())
+            .next_instruction()
+            .unwrap()
+            .unwrap()
+            .instruction,
+        Instruction::Proto(4)
+    ));
+    assert_eq!(unpickle::from_slice(ok).unwrap().to_string(), "None");
+}

@@ -1,0 +1,93 @@
+//! Differential test against a live CPython: `tests/data/random_values.py` generates random
+//! nested values from a fixed seed, pickles each at every protocol, and prints the repr
+//! CPython gives the loaded value; this crate must print the same. Runs when python3 is
+//! on the PATH (CI has it); prints why it did nothing otherwise.
+
+use std::path::Path;
+use std::process::Command;
+
+use unpickle::Value;
+
+/// `repr()` with set and frozenset elements sorted by their own canonical repr, as
+/// `canonical_repr` in random_values.py does (Python prints sets in hash order).
+fn canonical(v: &Value) -> String {
+    let join = |items: &mut dyn Iterator<Item = &Value>| {
+        items.map(canonical).collect::<Vec<_>>().join(", ")
+    };
+    match v {
+        Value::Set(s) | Value::FrozenSet(s) if !s.is_empty() => {
+            let mut items: Vec<String> = s.iter().map(|k| canonical(k.value())).collect();
+            items.sort();
+            let inner = format!("{{{}}}", items.join(", "));
+            if matches!(v, Value::Set(_)) {
+                inner
+            } else {
+                format!("frozenset({inner})")
+            }
+        }
+        Value::List(items) => format!("[{}]", join(&mut items.iter())),
+        Value::Tuple(items) if items.len() == 1 => format!("({},)", canonical(&items[0])),
+        Value::Tuple(items) => format!("({})", join(&mut items.iter())),
+        Value::Dict(d) => format!(
+            "{{{}}}",
+            d.iter()
+                .map(|(k, x)| format!("{}: {}", canonical(k.value()), canonical(x)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+const SEED: &str = "20261128";
+const COUNT: &str = "5000";
+
+#[test]
+fn random_values_match_cpython() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/random_values.py");
+    let out = match Command::new("python3")
+        .arg(&script)
+        .args([SEED, COUNT])
+        .output()
+    {
+        Ok(o) if o.status.success() => o.stdout,
+        Ok(o) => panic!(
+            "random_values.py failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(e) => {
+            eprintln!("python3 not available ({e}); differential test skipped");
+            return;
+        }
+    };
+    let mut rest = &out[..];
+    let (mut checked, mut failures) = (0usize, Vec::new());
+    while !rest.is_empty() {
+        let nl = rest.iter().position(|&b| b == b'\n').expect("header line");
+        let header = std::str::from_utf8(&rest[..nl]).unwrap();
+        let nums: Vec<usize> = header.split(' ').map(|n| n.parse().unwrap()).collect();
+        let (proto, plen, rlen) = (nums[0], nums[1], nums[2]);
+        rest = &rest[nl + 1..];
+        let pickle = &rest[..plen];
+        let expected = std::str::from_utf8(&rest[plen..plen + rlen]).unwrap();
+        rest = &rest[plen + rlen + 1..];
+        checked += 1;
+        match unpickle::from_slice(pickle) {
+            Ok(v) if canonical(&v) == expected => {}
+            Ok(v) => failures.push(format!(
+                "protocol {proto}: expected {expected:.300}\n   got {:.300}",
+                canonical(&v)
+            )),
+            Err(e) => failures.push(format!(
+                "protocol {proto}: expected {expected:.300}\n   error {e}"
+            )),
+        }
+    }
+    assert!(checked >= 30_000, "only {checked} pickles checked");
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} differ:\n{}",
+        failures.len(),
+        failures[..failures.len().min(20)].join("\n")
+    );
+}
