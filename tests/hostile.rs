@@ -2627,3 +2627,53 @@ fn junk_in_text_arguments() {
     expect_value(&strict(), b"I01\n.", "True", 64 * KIB);
     expect_value(&strict(), b"I00\n.", "False", 64 * KIB);
 }
+
+/// A reader that is interrupted (`ErrorKind::Interrupted`) before every read, including at
+/// the end of the input: the loader retries, as `Read::read_exact` does. The end of the
+/// input used to be asked for twice, and the second ask's interruption surfaced as an I/O
+/// error (found by the `dis` fuzz target).
+#[test]
+fn interrupted_reads_are_retried() {
+    struct Interrupting<'a> {
+        data: &'a [u8],
+        interrupt: bool,
+    }
+    impl Read for Interrupting<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.interrupt = !self.interrupt;
+            if self.interrupt {
+                return Err(std::io::ErrorKind::Interrupted.into());
+            }
+            let n = buf.len().min(self.data.len()).min(1);
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+    let read = |data: &'static [u8]| {
+        strict().load_reader(BufReader::with_capacity(
+            2,
+            Interrupting {
+                data,
+                interrupt: false,
+            },
+        ))
+    };
+    assert_eq!(read(b"\x80\x04K\x07.").unwrap().to_string(), "7");
+    for data in [&b""[..], b"N", b"\x80\x04K", b"Vab"] {
+        let e = read(data).unwrap_err();
+        assert_kind(&e, &Want::Truncated, "interrupted reader");
+    }
+    let mut listing = Vec::new();
+    let r = unpickle::dis::dis_reader(
+        BufReader::with_capacity(
+            2,
+            Interrupting {
+                data: b"N",
+                interrupt: false,
+            },
+        ),
+        &mut listing,
+    );
+    assert!(r.unwrap_err().is_eof());
+}

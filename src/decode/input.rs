@@ -181,12 +181,15 @@ impl<R: io::BufRead> IoInput<R> {
 fn fill<R: io::BufRead>(reader: &mut R) -> Result<&[u8]> {
     loop {
         match reader.fill_buf() {
+            // The end of the input: a second call would read again (and could be
+            // interrupted again), so answer here.
+            Ok([]) => return Ok(&[]),
             Ok(_) => break,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(Error::from(e)),
         }
     }
-    // The buffer is filled now; this call returns it without reading.
+    // The buffer holds bytes now; this call returns them without reading.
     reader.fill_buf().map_err(Error::from)
 }
 
