@@ -1793,13 +1793,13 @@ fn memo_bomb(levels: u8, container: u8) -> Vec<u8> {
     a.stop().bytes()
 }
 
-/// The heap stays within 2.5 times the budget: copies are charged before they are made
-/// (a copy was made first and charged after, so the failing copy could double the peak),
-/// and hashed containers take up to ~2.4 times their charged size.
+/// They are refused before anything is copied: one pass over the graph adds up the
+/// expanded size of shared containers, so the heap stays under 1 MiB whatever the budget
+/// (copying up to the budget first peaked at ~2.7 times the budget).
 #[test]
 fn memo_bombs_stop_at_the_result_budget() {
     let budget = 16 * MIB;
-    let bound = 5 * budget / 2;
+    let bound = MIB;
     let l = strict().limits(Limits::default().max_result_bytes(budget as u64));
     for container in [b'l', b't', b'd', b'f', b'2'] {
         let data = memo_bomb(40, container);
@@ -1822,6 +1822,15 @@ fn memo_bombs_stop_at_the_result_budget() {
     let l = opaque().limits(Limits::default().max_result_bytes(budget as u64));
     within(20, || {
         expect(&l, &data, Want::Limit(Limit::ResultBytes), bound)
+    });
+    // The same under the default budget (1 GiB).
+    within(5, || {
+        expect(
+            &strict(),
+            &memo_bomb(40, b'l'),
+            Want::Limit(Limit::ResultBytes),
+            MIB,
+        )
     });
     // A small bomb loads, shared subtrees copied: 2^4 leaves.
     let v = strict().load_slice(&memo_bomb(4, b't')).unwrap();
