@@ -22,8 +22,11 @@ use asm::Asm;
 #[global_allocator]
 static ALLOC: alloc::Counting = alloc::Counting;
 
+/// Builds one case's payload.
+type Make = fn() -> Vec<u8>;
+
 /// Every case: its name and its payload.
-fn cases() -> Vec<(&'static str, fn() -> Vec<u8>)> {
+fn cases() -> Vec<(&'static str, Make)> {
     vec![
         ("memo bomb, 40 levels of lists", || {
             let mut a = Asm::proto(4).short_binunicode("lol").binput(0);
@@ -215,7 +218,7 @@ fn main() {
             let stdout = String::from_utf8_lossy(&out.stdout);
             let stderr = String::from_utf8_lossy(&out.stderr);
             let row = match status {
-                None => format!("timeout (killed)\t> 60\t?"),
+                None => "timeout (killed)\t> 60\t?".to_owned(),
                 Some(s) if s.success() => stdout.trim().to_owned(),
                 Some(s) => {
                     let why = if stderr.contains("overflowed its stack") {
