@@ -11,15 +11,10 @@ fuzz_target!(|data: &[u8]| {
     for l in [limits(), tiny_limits()] {
         let mut dec = Decoder::from_slice(data, l);
         let mut last = 0;
-        loop {
-            match dec.next_instruction() {
-                Ok(Some(d)) => {
-                    let _ = d.instruction.clone().into_owned();
-                    assert!(d.offset >= last);
-                    last = d.offset + 1;
-                }
-                Ok(None) | Err(_) => break,
-            }
+        while let Ok(Some(d)) = dec.next_instruction() {
+            let _ = d.instruction.clone().into_owned();
+            assert!(d.offset >= last);
+            last = d.offset + 1;
             assert!(dec.position() >= last);
             assert!(dec.position() <= data.len() as u64);
         }

@@ -7,10 +7,7 @@ use unpickle::presets;
 use unpickle_fuzz::{limits, loader, render};
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(v) = unpickle::Unpickler::new()
-        .limits(limits())
-        .load_slice(data)
-    {
+    if let Ok(v) = unpickle::Unpickler::new().limits(limits()).load_slice(data) {
         render(&v);
     }
     let l = loader(presets::strict(), limits());

@@ -211,7 +211,10 @@ pub fn check_scan_covers_load(policy: Allowlist, data: &[u8], limits: Limits) {
     );
     let refused = matches!(&load, Err(e) if matches!(e.kind(), ErrorKind::Refused { .. }));
     if !refused {
-        assert_eq!(asked, scanned, "load ({load:?}) asked other globals than scan reported");
+        assert_eq!(
+            asked, scanned,
+            "load ({load:?}) asked other globals than scan reported"
+        );
     }
 }
 
@@ -333,7 +336,7 @@ pub struct Program {
     pub config: u8,
 }
 
-fn pick<'a, T>(items: &'a [T], i: u8) -> &'a T {
+fn pick<T>(items: &[T], i: u8) -> &T {
     &items[usize::from(i) % items.len()]
 }
 
@@ -473,7 +476,11 @@ fn encode(op: &Op, out: &mut Vec<u8>) {
         Op::Memoize => out.push(0x94),
         Op::Global(i) | Op::Inst(i) => {
             let (m, n) = pick(NAMES, *i);
-            out.push(if matches!(op, Op::Global(_)) { b'c' } else { b'i' });
+            out.push(if matches!(op, Op::Global(_)) {
+                b'c'
+            } else {
+                b'i'
+            });
             out.extend_from_slice(format!("{m}\n{n}\n").as_bytes());
         }
         Op::StackGlobal => out.push(0x93),
