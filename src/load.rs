@@ -144,7 +144,8 @@ impl Unpickler {
     /// # Errors
     /// Any [`Error`]; never panics.
     pub fn load_slice(&self, data: &[u8]) -> Result<Value> {
-        self.load_slice_with_buffers(data, std::iter::empty())
+        // No `buffers=` at all: NEXT_BUFFER is unsupported, as in `load_reader`.
+        self.load_slice_from(data, None)
     }
 
     /// Loads one pickle from `data` whose protocol‑5 out-of-band buffers (NEXT_BUFFER)
@@ -158,9 +159,17 @@ impl Unpickler {
         data: &[u8],
         buffers: impl IntoIterator<Item = Vec<u8>>,
     ) -> Result<Value> {
-        let mut dec = Decoder::new(SliceInput::new(data), self.limits.clone());
         let mut buffers = buffers.into_iter();
-        let value = self.run(&mut dec, Some(&mut buffers), None)?;
+        self.load_slice_from(data, Some(&mut buffers))
+    }
+
+    fn load_slice_from<'s>(
+        &'s self,
+        data: &[u8],
+        buffers: Option<&'s mut (dyn Iterator<Item = Vec<u8>> + 's)>,
+    ) -> Result<Value> {
+        let mut dec = Decoder::new(SliceInput::new(data), self.limits.clone());
+        let value = self.run(&mut dec, buffers, None)?;
         let end = dec.position();
         if end != data.len() as u64 {
             return Err(Error::malformed(format!(

@@ -90,16 +90,16 @@ impl Input for SliceInput<'_> {
 
     fn line(&mut self, max: u64) -> Result<Line<'_>> {
         let rest = self.rest();
-        let window = usize::try_from(max)
-            .ok()
-            .and_then(|m| m.checked_add(1))
-            .map_or(rest, |m| &rest[..rest.len().min(m)]);
+        let limit = usize::try_from(max).ok().and_then(|m| m.checked_add(1));
+        let window = limit.map_or(rest, |m| &rest[..rest.len().min(m)]);
         match window.iter().position(|&b| b == b'\n') {
             Some(i) => {
                 self.pos += i + 1;
                 Ok(Line::Text(Cow::Borrowed(&rest[..i])))
             }
-            None if window.len() < rest.len() => Ok(Line::TooLong),
+            // `max + 1` bytes without a newline: too long, whether or not the input ends
+            // right there (as a reader sees it, byte by byte).
+            None if Some(window.len()) == limit => Ok(Line::TooLong),
             None => Ok(Line::Eof),
         }
     }
@@ -181,12 +181,15 @@ impl<R: io::BufRead> IoInput<R> {
 fn fill<R: io::BufRead>(reader: &mut R) -> Result<&[u8]> {
     loop {
         match reader.fill_buf() {
+            // The end of the input: a second call would read again (and could be
+            // interrupted again), so answer here.
+            Ok([]) => return Ok(&[]),
             Ok(_) => break,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(Error::from(e)),
         }
     }
-    // The buffer is filled now; this call returns it without reading.
+    // The buffer holds bytes now; this call returns them without reading.
     reader.fill_buf().map_err(Error::from)
 }
 

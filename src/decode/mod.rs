@@ -366,7 +366,7 @@ impl<I: Input> Decoder<I> {
         let too_long_is_frame = frame_left.is_some_and(|f| f <= max);
         match self.input.line(window.saturating_sub(1))? {
             Line::Text(t) => Ok(t),
-            Line::Eof if frame_left.is_some() => Err(frame_straddle()),
+            // The input ended (not the frame): truncated, inside a frame or not.
             Line::Eof => Err(Error::truncated("pickle data was truncated (no newline)")),
             Line::TooLong if too_long_is_frame => Err(frame_straddle()),
             Line::TooLong => Err(Error::limit(Limit::ItemLen, max)),
@@ -542,13 +542,9 @@ impl<I: Input> Decoder<I> {
                 if n > self.limits.max_frame {
                     return Err(Error::limit(Limit::Frame, self.limits.max_frame));
                 }
-                if let Some(rest) = self.input.remaining() {
-                    if n > rest {
-                        return Err(Error::truncated(format!(
-                            "frame claims {n} bytes, only {rest} remain"
-                        )));
-                    }
-                }
+                // A frame longer than the input is not checked here: a reader cannot know
+                // that yet, and both paths must fail the same way (at the first opcode the
+                // input cannot complete, or at STOP inside the frame).
                 let start = self.input.position();
                 self.frame_end = Some(start.checked_add(n).ok_or_else(|| {
                     Error::malformed(format!("frame at offset {offset} is too long"))

@@ -1,10 +1,12 @@
 //! The hashable key type of dicts and sets, with Python's equality and hashing rules.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher, RandomState};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 use num_bigint::BigInt;
 
-use super::{Set, Value};
+use super::{Mutation, Set, Value};
 
 /// A value that can be a dict key or a set element: Python's hashable built-ins (None,
 /// bool, int, float, complex, str, bytes, tuples of hashable values, frozensets) and the
@@ -198,9 +200,53 @@ impl Hash for Key {
     }
 }
 
+/// A fresh hash for a NaN. NaN is unequal to everything, itself included, so any hash is
+/// consistent with equality; one per NaN keeps a pickle of many NaN keys from putting them
+/// all in one bucket (quadratic insertion). Maps and sets store their keys' hashes, so a
+/// key's hash is never recomputed.
+fn nan_hash() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// A hasher with per-process random keys, for the element hashes that order-independent
+/// hashes (sets, dicts) add up: with fixed keys, colliding sums could be computed offline.
+fn sub_hasher() -> impl Hasher {
+    static KEYS: OnceLock<RandomState> = OnceLock::new();
+    KEYS.get_or_init(RandomState::new).build_hasher()
+}
+
+/// Order-independent: the sum of each element's own hash.
+fn hash_unordered<'a, H: Hasher>(
+    items: impl Iterator<Item = (&'a Value, Option<&'a Value>)>,
+    state: &mut H,
+) {
+    let sum = items.fold(0u64, |acc, (k, v)| {
+        let mut h = sub_hasher();
+        hash_value(k, &mut h);
+        if let Some(v) = v {
+            hash_value(v, &mut h);
+        }
+        acc.wrapping_add(h.finish())
+    });
+    state.write_u64(sum);
+}
+
+/// Hashes any value consistently with both equalities in use: [`Key`]'s (Python's) and
+/// `Value`'s derived one, which inert objects compare with. Every variant contributes its
+/// contents, so values that differ anywhere do not systematically collide.
 fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
     if let Some(n) = num(v) {
         match n {
+            Num::Float(f) if f.is_nan() => {
+                state.write_u8(3);
+                state.write_u64(nan_hash());
+            }
+            Num::Complex(re, im) if re.is_nan() || im.is_nan() => {
+                state.write_u8(4);
+                state.write_u64(nan_hash());
+            }
             Num::Int(i) => {
                 state.write_u8(1);
                 state.write_i64(i);
@@ -236,18 +282,55 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
             }
         }
         Value::FrozenSet(set) => {
-            // Order-independent: a sum of the elements' own hashes.
             state.write_u8(7);
-            let sum = set.iter().fold(0u64, |acc, k| {
-                let mut h = DefaultHasher::new();
-                hash_value(k, &mut h);
-                acc.wrapping_add(h.finish())
-            });
-            state.write_u64(sum);
+            hash_unordered(set.iter().map(|k| (k.value(), None)), state);
         }
         Value::Global(g) => {
             state.write_u8(8);
             g.hash(state);
+        }
+        Value::Object(o) => {
+            state.write_u8(9);
+            hash_value(&o.callable, state);
+            state.write_usize(o.args.len());
+            o.args.iter().for_each(|a| hash_value(a, state));
+            state.write_usize(o.kwargs.len());
+            for (k, v) in &o.kwargs {
+                hash_value(k, state);
+                hash_value(v, state);
+            }
+            state.write_usize(o.mutations.len());
+            for m in &o.mutations {
+                match m {
+                    Mutation::SetState(x) | Mutation::Append(x) => hash_value(x, state),
+                    Mutation::Extend(xs) | Mutation::Add(xs) => {
+                        state.write_usize(xs.len());
+                        xs.iter().for_each(|x| hash_value(x, state));
+                    }
+                    Mutation::SetItem(k, x) => {
+                        hash_value(k, state);
+                        hash_value(x, state);
+                    }
+                }
+            }
+        }
+        // Not hashable as keys, but inert objects may hold them.
+        Value::List(items) => {
+            state.write_u8(10);
+            state.write_usize(items.len());
+            items.iter().for_each(|i| hash_value(i, state));
+        }
+        Value::ByteArray(b) => {
+            state.write_u8(11);
+            b.hash(state);
+        }
+        Value::Set(set) => {
+            state.write_u8(12);
+            hash_unordered(set.iter().map(|k| (k.value(), None)), state);
+        }
+        Value::Dict(d) => {
+            state.write_u8(13);
+            hash_unordered(d.iter().map(|(k, v)| (k.value(), Some(v))), state);
         }
         _ => state.write_u8(0),
     }
