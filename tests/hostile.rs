@@ -146,7 +146,7 @@ fn with_big_stack(f: impl FnOnce() + Send + 'static) {
 }
 
 /// With `HOSTILE_PEAKS` set, prints each case's peak heap next to its bound (the
-/// numbers quoted in THREAT_MODEL.md).
+/// numbers quoted in README.md, "Threat model").
 #[track_caller]
 fn report_peak(used: usize, bound: usize, input: usize) {
     if std::env::var_os("HOSTILE_PEAKS").is_some() {
