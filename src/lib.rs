@@ -15,6 +15,26 @@
 //! let err = unpickle::from_slice(b"cos\nsystem\n(S'ls ~'\ntR.").unwrap_err();
 //! assert_eq!(err.to_string(), "refused global os.system at offset 0 (GLOBAL)");
 //! ```
+//!
+//! # Threat model
+//!
+//! Promised for any input: nothing in a pickle is executed (no interpreter, no `unsafe`;
+//! a global becomes a refusal, an inert node or a value a registered Rust function
+//! builds); every route by which a pickle names a class or function reaches the
+//! [`Policy`] with the name CPython's `find_class` would receive; no panic; memory bounded
+//! by the [`Limits`] (lengths are checked before anything is allocated, shared subtrees
+//! are charged per copy, a memo bomb is refused before copying, nesting past the depth
+//! limit is refused as it happens); time linear in the input plus the budgets; the slice
+//! and reader paths agree. Not promised: that an allowed class's arguments and state are
+//! sensible (validate them), nor any bound once [`Limits::unlimited`] is used. The full
+//! statement, with the tests and fuzz targets behind each promise, is the "Threat model"
+//! section of the README.
+//!
+//! # Modules
+//!
+//! [`decode`] turns bytes into instructions, the machine runs them, [`policy`] decides
+//! every global, [`presets`] are ready policies, [`value`] is the result, [`dis`] and
+//! [`scan`] list and report, [`npy`] reads `.npy` files.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 

@@ -158,23 +158,6 @@ impl<R: io::BufRead> IoInput<R> {
         self.settle();
         fill(&mut self.reader)
     }
-
-    /// Appends exactly `n` bytes to `out`; `Ok(false)` if the input ends first.
-    fn read_into(&mut self, out: &mut Vec<u8>, n: usize) -> Result<bool> {
-        let mut left = n;
-        while left > 0 {
-            let buf = self.buffer()?;
-            if buf.is_empty() {
-                return Ok(false);
-            }
-            let k = buf.len().min(left);
-            out.extend_from_slice(&buf[..k]);
-            self.reader.consume(k);
-            self.pos += k as u64;
-            left -= k;
-        }
-        Ok(true)
-    }
 }
 
 /// `fill_buf`, retried on `Interrupted`.
@@ -229,23 +212,18 @@ impl<R: io::BufRead> Input for IoInput<R> {
             let buf = fill(&mut self.reader)?;
             return Ok(buf.get(..n).map(Cow::Borrowed));
         }
-        if n <= CHUNK {
-            let mut buf = std::mem::take(&mut self.scratch);
-            buf.clear();
-            let ok = self.read_into(&mut buf, n)?;
-            self.scratch = buf;
-            return Ok(if ok {
-                Some(Cow::Borrowed(&self.scratch[..]))
-            } else {
-                None
-            });
-        }
-        // Long payload: grow chunk by chunk, so a lying length costs only what arrives.
+        // Not all buffered: read into a vector the caller takes over, growing chunk by
+        // chunk as bytes arrive (a lying length costs only what arrives). `Read::read` on
+        // the BufRead serves from its buffer, then reads large spans past it directly.
         let mut buf = Vec::new();
         while buf.len() < n {
             let step = (n - buf.len()).min(CHUNK.max(buf.len()));
             buf.reserve_exact(step);
-            if !self.read_into(&mut buf, step)? {
+            // `read_to_end` retries `Interrupted` itself.
+            let mut chunk = io::Read::take(&mut self.reader, step as u64);
+            let got = io::Read::read_to_end(&mut chunk, &mut buf)?;
+            self.pos += got as u64;
+            if got < step {
                 return Ok(None);
             }
         }

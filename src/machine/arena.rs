@@ -130,6 +130,10 @@ struct Slot {
     /// result), so the conversion can move the node into its last use; the top bit marks
     /// a node whose conversion is in progress (cycle detection).
     uses: u32,
+    /// A lower bound of the node's height (container levels), kept up to date as items
+    /// are added, so nesting past the depth limit fails while loading rather than at the
+    /// conversion (a million nested lists would otherwise all be built first).
+    height: u32,
 }
 
 const VISITING: u32 = 1 << 31;
@@ -194,8 +198,61 @@ impl Arena {
             .ok()
             .filter(|&id| id < VISITING)
             .ok_or_else(|| Error::limit(Limit::ResultBytes, self.max_bytes))?;
-        self.slots.push(Slot { node, uses: 0 });
+        let height = match &node {
+            Node::Native(n) => {
+                let h = crate::value::metrics(&n.value).height.saturating_sub(1);
+                u32::try_from(h).unwrap_or(u32::MAX)
+            }
+            n if n.is_level() => {
+                let mut below = 0u32;
+                n.for_each_item(|it| below = below.max(self.item_height(it)));
+                below.saturating_add(1)
+            }
+            _ => 0,
+        };
+        self.check_height(height)?;
+        self.slots.push(Slot {
+            node,
+            uses: 0,
+            height,
+        });
         Ok(id)
+    }
+
+    /// The recorded height of what an item holds (0 for a leaf).
+    #[inline]
+    fn item_height(&self, item: &Item) -> u32 {
+        match item {
+            Item::R(id) => self.slots.get(*id as usize).map_or(0, |s| s.height),
+            Item::V(_) => 0,
+        }
+    }
+
+    #[inline]
+    fn check_height(&self, height: u32) -> Result<()> {
+        if u64::from(height) > self.max_depth {
+            return Err(Error::limit(Limit::Depth, self.max_depth));
+        }
+        Ok(())
+    }
+
+    /// Records that `items` were added to node `parent`, raising its height if they are
+    /// taller than what it held, and refusing nesting past the depth limit.
+    #[inline]
+    pub fn grew(&mut self, parent: u32, items: &[Item]) -> Result<()> {
+        let mut below = 0u32;
+        for it in items {
+            if let Item::R(_) = it {
+                below = below.max(self.item_height(it));
+            }
+        }
+        let h = below.saturating_add(1);
+        if let Some(s) = self.slots.get_mut(parent as usize) {
+            if h > s.height {
+                s.height = h;
+            }
+        }
+        self.check_height(h)
     }
 
     #[inline]

@@ -403,6 +403,7 @@ impl<'a> Machine<'a> {
             return Err(no_attr(self.item_type(target), "append"));
         };
         self.arena.placed_all(&items);
+        self.arena.grew(id, &items)?;
         match self.arena.node_mut(id) {
             Some(Node::List(list)) => {
                 list.append(&mut items);
@@ -482,6 +483,7 @@ impl<'a> Machine<'a> {
                     self.check_key(k)?;
                     self.arena.placed(k);
                     self.arena.placed(v);
+                    self.arena.grew(id, std::slice::from_ref(v))?;
                 }
                 if let Some(Node::Dict(d)) = self.arena.node_mut(id) {
                     d.extend(pairs);
@@ -492,6 +494,8 @@ impl<'a> Machine<'a> {
                 for (k, v) in &pairs {
                     self.arena.placed(k);
                     self.arena.placed(v);
+                    self.arena.grew(id, std::slice::from_ref(k))?;
+                    self.arena.grew(id, std::slice::from_ref(v))?;
                 }
                 if let Some(Node::Object(o)) = self.arena.node_mut(id) {
                     o.mutations
@@ -513,6 +517,7 @@ impl<'a> Machine<'a> {
                         }
                     };
                     self.arena.placed(&v);
+                    self.arena.grew(id, std::slice::from_ref(&v))?;
                     if let Some(Node::List(l)) = self.arena.node_mut(id) {
                         let len = l.len() as i64;
                         let i = if idx < 0 { idx + len } else { idx };
@@ -561,6 +566,7 @@ impl<'a> Machine<'a> {
                     self.check_key(k)?;
                 }
                 self.arena.placed_all(&items);
+                self.arena.grew(id, &items)?;
                 if let Some(Node::Set(s)) = self.arena.node_mut(id) {
                     s.extend(items);
                 }
@@ -568,6 +574,7 @@ impl<'a> Machine<'a> {
             }
             Node::Object(_) => {
                 self.arena.placed_all(&items);
+                self.arena.grew(id, &items)?;
                 if let Some(Node::Object(o)) = self.arena.node_mut(id) {
                     o.mutations.push(MutNode::Add(items));
                 }
@@ -584,6 +591,7 @@ impl<'a> Machine<'a> {
         match self.arena.node(id) {
             Node::Object(_) => {
                 self.arena.placed(&state);
+                self.arena.grew(id, std::slice::from_ref(&state))?;
                 if let Some(Node::Object(o)) = self.arena.node_mut(id) {
                     o.mutations.push(MutNode::SetState(state));
                 }
@@ -597,6 +605,7 @@ impl<'a> Machine<'a> {
                     .alloc(Node::Global(Box::new((g, Decision::Inert))))?;
                 self.arena.placed(&Item::R(callable));
                 self.arena.placed(&state);
+                self.arena.grew(id, std::slice::from_ref(&state))?;
                 if let Some(n) = self.arena.node_mut(id) {
                     *n = Node::Object(Box::new(ObjNode {
                         callable: Item::R(callable),
@@ -761,6 +770,7 @@ impl<'a> Machine<'a> {
                     if let Some(Node::List(_)) = self.arena.node_mut(id) {
                         let Machine { stack, arena, .. } = self;
                         arena.placed_all(&stack[mark..]);
+                        arena.grew(id, &stack[mark..])?;
                         if let Some(Node::List(list)) = arena.node_mut(id) {
                             list.extend(stack.drain(mark..));
                         }
@@ -798,6 +808,7 @@ impl<'a> Machine<'a> {
                         }
                         let Machine { stack, arena, .. } = self;
                         arena.placed_all(&stack[mark..]);
+                        arena.grew(id, &stack[mark..])?;
                         if let Some(Node::Dict(d)) = arena.node_mut(id) {
                             d.reserve((stack.len() - mark) / 2);
                             let mut drain = stack.drain(mark..);
