@@ -21,8 +21,19 @@ impl fmt::Display for super::Key {
 }
 
 impl fmt::Display for Global {
+    /// `module.name` when both are dotted identifiers; otherwise a form whose strings are
+    /// escaped, `getattr(__import__('module'), 'name')`, so a name holding a newline or
+    /// punctuation cannot make the printed expression look like something else.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.module, self.name)
+        let dotted = |s: &str| s.split('.').all(is_identifier);
+        if dotted(&self.module) && dotted(&self.name) {
+            return write!(f, "{}.{}", self.module, self.name);
+        }
+        f.write_str("getattr(__import__(")?;
+        repr::write_str(f, &self.module)?;
+        f.write_str("), ")?;
+        repr::write_str(f, &self.name)?;
+        f.write_char(')')
     }
 }
 
@@ -195,6 +206,25 @@ fn write_mutations<W: Write + ?Sized>(out: &mut W, mutations: &[Mutation]) -> fm
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn odd_global_names_print_escaped() {
+        assert_eq!(Global::new("os", "system").to_string(), "os.system");
+        assert_eq!(Global::new("os.path", "A.b_1").to_string(), "os.path.A.b_1");
+        assert_eq!(
+            Global::new("builtins", "len('x')\nos.system").to_string(),
+            "getattr(__import__('builtins'), \"len('x')\\nos.system\")"
+        );
+        assert_eq!(
+            Global::new("", "x").to_string(),
+            "getattr(__import__(''), 'x')"
+        );
+    }
 }
 
 fn is_identifier(s: &str) -> bool {
