@@ -208,6 +208,12 @@ fn write_mutations<W: Write + ?Sized>(out: &mut W, mutations: &[Mutation]) -> fm
     Ok(())
 }
 
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,10 +231,4 @@ mod tests {
             "getattr(__import__(''), 'x')"
         );
     }
-}
-
-fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
-        && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
