@@ -17,7 +17,7 @@ pub use self::input::{Input, IoInput, Line, SliceInput};
 pub use self::text::Int;
 use crate::error::{Error, Result};
 use crate::limits::{Limit, Limits};
-use crate::opcode::{ArgKind, Opcode};
+use crate::opcode::Opcode;
 
 /// One decoded opcode with its argument. Text and binary spellings of the same thing decode
 /// to the same instruction (the [`Decoded::opcode`] tells which it was).
@@ -588,20 +588,4 @@ fn utf8_cow(b: Cow<'_, [u8]>) -> Result<Cow<'_, str>> {
 #[cold]
 fn frame_straddle() -> Error {
     Error::malformed("pickle exhausted before end of frame (an opcode straddles the frame's end)")
-}
-
-impl ArgKind {
-    /// Whether the argument is a newline-terminated text line (or two).
-    pub fn is_text(self) -> bool {
-        matches!(
-            self,
-            ArgKind::DecimalnlShort
-                | ArgKind::DecimalnlLong
-                | ArgKind::Floatnl
-                | ArgKind::Stringnl
-                | ArgKind::StringnlNoescape
-                | ArgKind::StringnlNoescapePair
-                | ArgKind::Unicodestringnl
-        )
-    }
 }
