@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::decode::{Decoder, Input, IoInput, SliceInput};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
-use crate::machine::{Encoding, GlobalUse, Machine, Setup};
+use crate::machine::{Encoding, GlobalUse, Machine, MemoWants, Setup};
 use crate::policy::{ExtensionRegistry, PersistentLoad, Policy};
 use crate::presets;
 use crate::value::Value;
@@ -126,6 +126,7 @@ impl Unpickler {
         dec: &mut Decoder<I>,
         buffers: Option<&'s mut (dyn Iterator<Item = Vec<u8>> + 's)>,
         record: Option<&'s mut Vec<GlobalUse>>,
+        wants: Option<MemoWants>,
     ) -> Result<Value> {
         let setup = Setup {
             policy: &*self.policy,
@@ -135,6 +136,7 @@ impl Unpickler {
             persistent: self.persistent.as_deref(),
             buffers,
             record,
+            wants,
         };
         Machine::new(setup).run(dec)
     }
@@ -169,7 +171,7 @@ impl Unpickler {
         buffers: Option<&'s mut (dyn Iterator<Item = Vec<u8>> + 's)>,
     ) -> Result<Value> {
         let mut dec = Decoder::new(SliceInput::new(data), self.limits.clone());
-        let value = self.run(&mut dec, buffers, None)?;
+        let value = self.run(&mut dec, buffers, None, MemoWants::scan(data))?;
         let end = dec.position();
         if end != data.len() as u64 {
             return Err(Error::malformed(format!(
@@ -190,7 +192,7 @@ impl Unpickler {
     /// Any [`Error`]; never panics.
     pub fn load_reader<R: io::BufRead>(&self, reader: R) -> Result<Value> {
         let mut dec = Decoder::new(IoInput::new(reader), self.limits.clone());
-        self.run(&mut dec, None, None)
+        self.run(&mut dec, None, None, None)
     }
 
     /// Loads every pickle in `data`, one after another (each with a fresh memo), until the
@@ -203,7 +205,7 @@ impl Unpickler {
             let rest = data.get(start..).unwrap_or_default();
             let mut dec = Decoder::new(SliceInput::new(rest), self.limits.clone());
             let mut globals = Vec::new();
-            let result = self.run(&mut dec, None, Some(&mut globals));
+            let result = self.run(&mut dec, None, Some(&mut globals), None);
             for g in &mut globals {
                 g.offset += start as u64;
             }

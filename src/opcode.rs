@@ -171,7 +171,7 @@ macro_rules! define_opcodes {
             }
 
             /// The kind of argument that follows the opcode byte.
-            pub fn arg_kind(self) -> ArgKind {
+            pub const fn arg_kind(self) -> ArgKind {
                 match self {
                     $(Opcode::$variant => ArgKind::$arg,)*
                 }

@@ -5,6 +5,7 @@
 //! opcode may pop below the innermost mark (the "fence").
 
 mod arena;
+mod wants;
 
 use std::collections::HashMap;
 
@@ -16,6 +17,7 @@ use crate::policy::{compat, Decision, ExtensionRegistry, PersistentLoad, Policy}
 use crate::value::{CallKind, Global, Value};
 
 use self::arena::{copy_item, leaf_size, Arena, Item, MutNode, Node, ObjNode};
+pub(crate) use self::wants::MemoWants;
 
 /// How Python 2 8-bit strings (STRING, BINSTRING, SHORT_BINSTRING) are decoded: Python's
 /// `encoding=` argument of `pickle.loads`.
@@ -54,6 +56,8 @@ pub(crate) struct Setup<'a> {
     pub buffers: Option<&'a mut dyn Iterator<Item = Vec<u8>>>,
     /// When set, every global is recorded here and refused ones are kept inert (scan).
     pub record: Option<&'a mut Vec<GlobalUse>>,
+    /// The memo indices the pickle reads back, when known: the others are not kept.
+    pub wants: Option<MemoWants>,
 }
 
 /// The memo: arena handles, dense indices in a vector, sparse ones in a map, both bounded
@@ -68,6 +72,9 @@ struct Memo {
 
 /// An unused dense memo slot (arena handles stay below 2^31).
 const EMPTY: u32 = u32::MAX;
+/// An entry that exists (it counts for MEMOIZE's index and the memo limit) but whose value
+/// was not kept, because no GET reads it.
+const SKIPPED: u32 = u32::MAX - 1;
 
 impl Memo {
     fn get(&self, idx: i64) -> Option<u32> {
@@ -76,7 +83,9 @@ impl Memo {
             .and_then(|i| self.dense.get(i))
             .copied()
             .filter(|&id| id != EMPTY);
-        dense.or_else(|| self.sparse.get(&idx).copied())
+        dense
+            .or_else(|| self.sparse.get(&idx).copied())
+            .filter(|&id| id != SKIPPED)
     }
 
     fn put(&mut self, idx: i64, id: u32) -> Result<()> {
@@ -839,15 +848,8 @@ impl<'a> Machine<'a> {
                 })?;
                 self.stack.push(Item::R(id));
             }
-            I::Put(idx) => {
-                let id = self.memo_item()?;
-                self.memo.put(idx, id)?;
-            }
-            I::Memoize => {
-                let id = self.memo_item()?;
-                let idx = self.memo.entries as i64;
-                self.memo.put(idx, id)?;
-            }
+            I::Put(idx) => self.memoize(idx)?,
+            I::Memoize => self.memoize(self.memo.entries as i64)?,
             I::Global { module, name } => {
                 let node = self.find_class(&module, &name)?;
                 self.push_node(node)?;
@@ -1005,6 +1007,19 @@ impl<'a> Machine<'a> {
             return Err(Error::limit(Limit::Depth, max));
         }
         self.push_value(v)
+    }
+
+    /// PUT / MEMOIZE: stores the top of the stack at `idx`, unless no GET reads it back.
+    #[inline]
+    fn memoize(&mut self, idx: i64) -> Result<()> {
+        let skip = self.setup.wants.as_ref().is_some_and(|w| !w.wanted(idx));
+        let id = if skip {
+            self.top()?;
+            SKIPPED
+        } else {
+            self.memo_item()?
+        };
+        self.memo.put(idx, id)
     }
 
     /// What the memo keeps for the top of the stack: a handle. An immutable leaf is moved
