@@ -266,7 +266,13 @@ impl<'a> Machine<'a> {
     fn py2_string(&self, bytes: std::borrow::Cow<'_, [u8]>) -> Result<Value> {
         Ok(match self.setup.encoding {
             Encoding::Bytes => Value::Bytes(bytes.into_owned()),
-            Encoding::Latin1 => Value::Str(bytes.iter().map(|&b| char::from(b)).collect()),
+            Encoding::Latin1 => Value::Str(
+                bytes
+                    .iter()
+                    .map(|&b| char::from(b))
+                    .collect::<String>()
+                    .into(),
+            ),
             Encoding::Ascii => {
                 if let Some(pos) = bytes.iter().position(|b| !b.is_ascii()) {
                     return Err(Error::malformed(format!(
@@ -274,12 +280,10 @@ impl<'a> Machine<'a> {
                         bytes[pos]
                     )));
                 }
-                Value::Str(
-                    String::from_utf8(bytes.into_owned())
-                        .map_err(|_| Error::malformed("'ascii' codec can't decode the string"))?,
-                )
+                // Checked ASCII above, so this is valid UTF-8.
+                Value::Str(crate::decode::text::utf8(&bytes)?.into())
             }
-            Encoding::Utf8 => Value::Str(crate::decode::text::utf8(&bytes)?.to_owned()),
+            Encoding::Utf8 => Value::Str(crate::decode::text::utf8(&bytes)?.into()),
         })
     }
 
@@ -679,7 +683,7 @@ impl<'a> Machine<'a> {
             I::Int(Int::Small(i)) => self.push_scalar(Value::Int(i))?,
             I::Int(Int::Big(b)) => self.push_value(Value::BigInt(Box::new(b)))?,
             I::Float(f) => self.push_scalar(Value::Float(f))?,
-            I::Unicode(s) => self.push_value(Value::Str(s.into_owned()))?,
+            I::Unicode(s) => self.push_value(Value::Str(s.into()))?,
             I::Bytes(b) => self.push_value(Value::Bytes(b.into_owned()))?,
             I::ByteArray(b) => self.push_value(Value::ByteArray(b.into_owned()))?,
             I::String(b) => {
@@ -948,7 +952,7 @@ impl<'a> Machine<'a> {
                 self.push_node(node)?;
             }
             I::PersId(pid) => {
-                let pid = Value::Str(pid.into_owned());
+                let pid = Value::Str(pid.into());
                 self.persistent(pid)?;
             }
             I::BinPersId => {

@@ -34,7 +34,7 @@ fn latin1(s: &str) -> Result<Vec<u8>, String> {
 fn bytearray(args: Vec<Value>) -> Result<Value, String> {
     match <[Value; 2]>::try_from(args) {
         // Protocols 0–2 (and Python 2): bytearray(str, 'latin-1').
-        Ok([Value::Str(s), Value::Str(enc)]) if enc == "latin-1" => {
+        Ok([Value::Str(s), Value::Str(enc)]) if &*enc == "latin-1" => {
             Ok(Value::ByteArray(latin1(&s)?))
         }
         Ok(_) => Err("expected (str, 'latin-1')".to_owned()),
@@ -65,7 +65,7 @@ fn bytes(args: Vec<Value>) -> Result<Value, String> {
 
 fn codecs_encode(args: Vec<Value>) -> Result<Value, String> {
     match <[Value; 2]>::try_from(args) {
-        Ok([Value::Str(s), Value::Str(enc)]) if enc == "latin1" => Ok(Value::Bytes(latin1(&s)?)),
+        Ok([Value::Str(s), Value::Str(enc)]) if &*enc == "latin1" => Ok(Value::Bytes(latin1(&s)?)),
         _ => Err("expected (str, 'latin1')".to_owned()),
     }
 }

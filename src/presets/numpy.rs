@@ -12,7 +12,7 @@ use super::stdlib::NameOnly;
 /// `encoding='bytes'` give bytes).
 fn text(v: &Value) -> Option<String> {
     match v {
-        Value::Str(s) => Some(s.clone()),
+        Value::Str(s) => Some(s.to_string()),
         Value::Bytes(b) => b
             .iter()
             .map(|&c| c.is_ascii().then_some(char::from(c)))

@@ -267,7 +267,7 @@ fn timezone(args: Vec<Value>) -> Result<Value, String> {
     };
     let name = match it.next() {
         None => None,
-        Some(Value::Str(s)) => Some(s),
+        Some(Value::Str(s)) => Some(s.to_string()),
         Some(other) => {
             return Err(format!(
                 "timezone() argument 2 must be str, not {}",

@@ -49,7 +49,7 @@ impl Key {
 
 impl From<&str> for Key {
     fn from(s: &str) -> Key {
-        Key(Value::Str(s.to_owned()))
+        Key(Value::Str(s.into()))
     }
 }
 
@@ -269,7 +269,7 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
     }
     match v {
         // Exactly `str`'s own Hash, so `str` can look keys up (see `Equivalent` below).
-        Value::Str(s) => s.as_str().hash(state),
+        Value::Str(s) => (**s).hash(state),
         Value::Bytes(b) => {
             state.write_u8(5);
             b.hash(state);
@@ -338,7 +338,7 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
 
 impl indexmap::Equivalent<Key> for str {
     fn equivalent(&self, key: &Key) -> bool {
-        matches!(&key.0, Value::Str(s) if s == self)
+        matches!(&key.0, Value::Str(s) if **s == *self)
     }
 }
 

@@ -7,6 +7,8 @@ mod printable;
 pub(crate) mod repr;
 pub mod stdlib_types;
 
+use std::sync::Arc;
+
 use indexmap::{IndexMap, IndexSet};
 use num_bigint::BigInt;
 
@@ -47,8 +49,10 @@ pub enum Value {
     Float(f64),
     /// `complex`: real and imaginary parts.
     Complex(f64, f64),
-    /// `str`
-    Str(String),
+    /// `str`. Shared, as in Python: a string the pickle memoized and reads back many times
+    /// (dict keys in a list of records) is one allocation, not one copy per use. Build one
+    /// with `Value::Str("text".into())`.
+    Str(Arc<str>),
     /// `bytes`
     Bytes(Vec<u8>),
     /// `bytearray`
