@@ -26,6 +26,7 @@ is dropped as soon as it is loaded, by every loader.
 """
 
 import argparse
+import collections
 import gc
 import io
 import json
@@ -129,10 +130,15 @@ def py_once(loader, data, pieces):
             t = time.perf_counter_ns()
             v = loads(data)
             return time.perf_counter_ns() - t, v
+        if loader == "cpython+free":
+            t = time.perf_counter_ns()
+            v = loads(data)
+            del v
+            return time.perf_counter_ns() - t, None
         t = time.perf_counter_ns()
         v = Restricted(io.BytesIO(data)).load()
         return time.perf_counter_ns() - t, v
-    if loader == "cpython":
+    if loader in ("cpython", "cpython+free"):
         t = time.perf_counter_ns()
         for p in pieces:
             loads(p)
@@ -166,7 +172,7 @@ def time_file(helper, path, data, pieces, rust, args):
     per line it reads), until --runs timed rounds and --min-seconds have passed."""
     proc = subprocess.Popen([helper, "--serve", path] + rust, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, bufsize=1)
-    times = {l: [] for l in rust + PY}
+    times = collections.defaultdict(list)
     errors = {}
     rounds = 0
     timed_since = None
@@ -175,7 +181,7 @@ def time_file(helper, path, data, pieces, rust, args):
             got = {}
             for side in (("rust", "py") if rounds % 2 == 0 else ("py", "rust")):
                 if side == "py":
-                    got.update(py_round(data, pieces, PY, errors))
+                    got.update(py_round(data, pieces, PY + ["cpython+free"], errors))
                     continue
                 proc.stdin.write("\n")
                 proc.stdin.flush()
@@ -363,6 +369,16 @@ def main():
         ])
     print(table(["file", "slice ÷ CPython", "slice ÷ restricted", "slice ÷ serde",
                  "reader ÷ CPython", "reader ÷ slice", "serde ÷ CPython"], rows))
+
+    print("\n### Load and free: the same, each loader timed until its result is dropped again"
+          " (allocators defer work from one to the other; CPython's `del` included)\n")
+    rows = []
+    for name, r in results.items():
+        t = r["times"]
+        rows.append([name] + [fmt_ratio(t.get(a + "+free"), t.get(b + "+free")) for a, b in
+                              [("unpickle-slice", "cpython"), ("unpickle-slice", "serde-pickle"),
+                               ("unpickle-reader", "cpython"), ("unpickle-reader", "unpickle-slice")]])
+    print(table(["file", "slice ÷ CPython", "slice ÷ serde", "reader ÷ CPython", "reader ÷ slice"], rows))
 
     blob_rows = []
     for name, r in results.items():

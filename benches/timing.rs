@@ -8,8 +8,8 @@
 //!             | memcpy (into a resident buffer) | memcpy-fresh (into a new allocation)
 //!     prints: LOADER ns ns ns ...     or     LOADER ERROR message
 //! timing --serve FILE.pkl LOADER...
-//!     for every line read on stdin, one round: prints `LOADER ns LOADER ns ...` (or
-//!     `LOADER ERROR message`); this lets compare.py interleave these rounds with
+//!     for every line read on stdin, one round: prints `LOADER ns LOADER+free ns ...`
+//!     (the load, then the load and dropping its result; or `LOADER ERROR message`); this lets compare.py interleave these rounds with
 //!     CPython's, in warm processes, so a busy patch of the machine hits every loader
 //! timing --mem FILE.pkl LOADER
 //!     loads once and keeps the result alive until exit, for `/usr/bin/time -v`;
@@ -103,8 +103,12 @@ fn serve(path: &Path, loaders: &[String]) -> ExitCode {
             if failed[i].is_none() {
                 match run_once(loader, &u, &c, &mut scratch) {
                     Ok((ns, kept)) => {
+                        // Also the time to give the memory back: allocators defer work
+                        // from one to the other, so load and free are reported together too.
+                        let t = Instant::now();
                         drop(kept);
-                        cells.push(format!("{loader} {ns}"));
+                        let free = t.elapsed().as_nanos() as u64;
+                        cells.push(format!("{loader} {ns} {loader}+free {}", ns + free));
                     }
                     Err(e) => failed[i] = Some(e.replace(['\n', ' '], "_")),
                 }

@@ -1135,6 +1135,31 @@ fn persistent_id_chains_hit_the_depth_limit() {
     });
 }
 
+/// A loader's value that holds containers counts its own levels wherever it is placed,
+/// directly or memoized first: four wrapped ids in a list are five levels. Both used to be
+/// counted as a leaf (found by the load_strict fuzz target), so a list could hold a value
+/// one level past the limit.
+#[test]
+fn persistent_values_placed_in_containers_count_their_levels() {
+    let limited = |depth| {
+        wrapping_loader().limits(unpickle::Limits::default().max_depth(depth))
+    };
+    for memoized in [false, true] {
+        let mut asm = Asm::proto(2).empty_list().none().repeat(b"Q", 4);
+        if memoized {
+            asm = asm.binput(0);
+        }
+        let data = asm.append().stop().bytes();
+        expect(&limited(4), &data, Want::Limit(Limit::Depth), MIB);
+        expect_value(
+            &limited(5),
+            &data,
+            "[('obj', ('obj', ('obj', ('obj', None))))]",
+            MIB,
+        );
+    }
+}
+
 /// A loader's value copied with DUP, or memoized and fetched again, is charged its whole
 /// size for every copy (the id here is a list of 10 000 ints; 100 000 copies would be
 /// ~10^9 values).

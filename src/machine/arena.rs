@@ -118,6 +118,43 @@ impl Node {
         }
     }
 
+    /// Calls `f` for every item the node holds, mutably.
+    fn for_each_item_mut(&mut self, mut f: impl FnMut(&mut Item)) {
+        match self {
+            Node::List(v) | Node::Tuple(v) | Node::Set(v) | Node::FrozenSet(v) => {
+                v.iter_mut().for_each(f)
+            }
+            Node::Dict(kv) => kv.iter_mut().for_each(|(k, v)| {
+                f(k);
+                f(v)
+            }),
+            Node::Object(o) => {
+                f(&mut o.callable);
+                o.args.iter_mut().for_each(&mut f);
+                o.kwargs.iter_mut().for_each(|(k, v)| {
+                    f(k);
+                    f(v)
+                });
+                for m in &mut o.mutations {
+                    match m {
+                        MutNode::SetState(x) | MutNode::Append(x) => f(x),
+                        MutNode::Extend(xs) | MutNode::Add(xs) => xs.iter_mut().for_each(&mut f),
+                        MutNode::SetItem(k, v) => {
+                            f(k);
+                            f(v)
+                        }
+                    }
+                }
+            }
+            Node::Global(..) | Node::Native(_) | Node::Built(..) | Node::Taken => {}
+        }
+    }
+
+    /// Whether sealing may convert the node (a leaf already built is shared with the memo).
+    fn is_sealable(&self) -> bool {
+        !matches!(self, Node::Built(..) | Node::Taken)
+    }
+
     /// Whether the node is a container in the result (counts as a nesting level).
     fn is_level(&self) -> bool {
         !matches!(self, Node::Global(..) | Node::Taken)
@@ -137,7 +174,10 @@ struct Slot {
 }
 
 const VISITING: u32 = 1 << 31;
-const USES: u32 = VISITING - 1;
+/// Marks a node the memo or a DUP also holds: it may be reached again, so it is never
+/// sealed (see [`Arena::seal_from`]).
+const PINNED: u32 = 1 << 30;
+const USES: u32 = PINNED - 1;
 
 /// Bytes a value takes in memory beyond its payload.
 pub(crate) const VALUE_SIZE: u64 = std::mem::size_of::<Value>() as u64;
@@ -149,9 +189,33 @@ pub(crate) struct Arena {
     /// Whether some container is referenced more than once: only then can the tree be
     /// exponentially larger than the graph, and the expansion is checked before building.
     shared_containers: bool,
+    /// Emptied pair vectors of converted dicts, reused by the next dicts: freeing them
+    /// while loading makes the allocator consolidate its free lists again and again.
+    spare_pairs: Vec<Vec<(Item, Item)>>,
     pub used: u64,
     pub max_bytes: u64,
     pub max_depth: u64,
+}
+
+/// How many container levels a value holds (0 for a scalar or a string), measured without
+/// recursion for anything that may hold containers.
+#[inline]
+pub(crate) fn value_height(v: &Value) -> u32 {
+    match v {
+        Value::None
+        | Value::Bool(_)
+        | Value::Int(_)
+        | Value::BigInt(_)
+        | Value::Float(_)
+        | Value::Complex(..)
+        | Value::Str(_)
+        | Value::Bytes(_)
+        | Value::ByteArray(_) => 0,
+        _ => {
+            let h = crate::value::metrics(v).height.saturating_sub(1);
+            u32::try_from(h).unwrap_or(u32::MAX)
+        }
+    }
 }
 
 /// The approximate bytes of a value: its payload plus itself for scalars and strings;
@@ -174,9 +238,27 @@ impl Arena {
         Arena {
             slots: Vec::with_capacity(16),
             shared_containers: false,
+            spare_pairs: Vec::new(),
             used: 0,
             max_bytes,
             max_depth,
+        }
+    }
+
+    /// An empty vector for a new dict's pairs, reused when one is spare.
+    #[inline]
+    pub fn pairs_vec(&mut self) -> Vec<(Item, Item)> {
+        self.spare_pairs.pop().unwrap_or_default()
+    }
+
+    /// Keeps an emptied pair vector for the next dict (a bounded number of small ones).
+    #[inline]
+    fn recycle_pairs(&mut self, mut v: Vec<(Item, Item)>) {
+        const KEEP: usize = 256;
+        const MAX_PAIRS: usize = 64;
+        if self.spare_pairs.len() < KEEP && v.capacity() <= MAX_PAIRS && v.capacity() > 0 {
+            v.clear();
+            self.spare_pairs.push(v);
         }
     }
 
@@ -199,10 +281,8 @@ impl Arena {
             .filter(|&id| id < VISITING)
             .ok_or_else(|| Error::limit(Limit::ResultBytes, self.max_bytes))?;
         let height = match &node {
-            Node::Native(n) => {
-                let h = crate::value::metrics(&n.value).height.saturating_sub(1);
-                u32::try_from(h).unwrap_or(u32::MAX)
-            }
+            Node::Native(n) => value_height(&n.value),
+            Node::Built(v, _) => value_height(v),
             n if n.is_level() => {
                 let mut below = 0u32;
                 n.for_each_item(|it| below = below.max(self.item_height(it)));
@@ -219,12 +299,13 @@ impl Arena {
         Ok(id)
     }
 
-    /// The recorded height of what an item holds (0 for a leaf).
+    /// The height of what an item holds (0 for a leaf). A value that holds containers (a
+    /// sealed item copied out of a tuple, a constructed value) is measured.
     #[inline]
     fn item_height(&self, item: &Item) -> u32 {
         match item {
             Item::R(id) => self.slots.get(*id as usize).map_or(0, |s| s.height),
-            Item::V(_) => 0,
+            Item::V(v) => value_height(v),
         }
     }
 
@@ -242,9 +323,7 @@ impl Arena {
     pub fn grew(&mut self, parent: u32, items: &[Item]) -> Result<()> {
         let mut below = 0u32;
         for it in items {
-            if let Item::R(_) = it {
-                below = below.max(self.item_height(it));
-            }
+            below = below.max(self.item_height(it));
         }
         let h = below.saturating_add(1);
         if let Some(s) = self.slots.get_mut(parent as usize) {
@@ -277,11 +356,100 @@ impl Arena {
                 if s.uses & USES < USES {
                     s.uses += 1;
                 }
-                if s.uses >= 2 && !matches!(s.node, Node::Built(..)) {
+                if s.uses & USES >= 2 && !matches!(s.node, Node::Built(..)) {
                     self.shared_containers = true;
                 }
             }
         }
+    }
+
+    /// Marks node `id` as reachable again later (memoized, or duplicated on the stack).
+    #[inline]
+    pub fn pin(&mut self, id: u32) {
+        if let Some(s) = self.slots.get_mut(id as usize) {
+            s.uses |= PINNED;
+        }
+    }
+
+    /// Seals the items of container `parent` from position `from` on (pairs, for a dict):
+    /// each item that is a handle to a node nothing else can reach any more (placed once,
+    /// not memoized for a later GET, not duplicated) and whose own items are all leaves
+    /// is converted into its value now, while it is hot in the cache, instead of in the
+    /// conversion pass at the end. Heights were recorded when the items were added, so
+    /// the depth limit still sees what the sealed values hold.
+    pub fn seal_from(&mut self, parent: u32, from: usize) -> Result<()> {
+        let Some(slot) = self.slots.get_mut(parent as usize) else {
+            return Ok(());
+        };
+        let mut node = std::mem::replace(&mut slot.node, Node::Taken);
+        let result = match &mut node {
+            Node::List(v) | Node::Tuple(v) | Node::Set(v) | Node::FrozenSet(v) => v
+                .get_mut(from..)
+                .unwrap_or_default()
+                .iter_mut()
+                .try_for_each(|it| self.seal(it)),
+            Node::Dict(kv) => kv
+                .get_mut(from..)
+                .unwrap_or_default()
+                .iter_mut()
+                .try_for_each(|(k, v)| {
+                    self.seal(k)?;
+                    self.seal(v)
+                }),
+            _ => Ok(()),
+        };
+        if let Some(slot) = self.slots.get_mut(parent as usize) {
+            slot.node = node;
+        }
+        result
+    }
+
+    /// Converts one placed item into its value if nothing else can reach its node (see
+    /// [`Arena::seal_from`]).
+    #[inline]
+    fn seal(&mut self, item: &mut Item) -> Result<()> {
+        let Item::R(id) = *item else {
+            return Ok(());
+        };
+        match self.slots.get(id as usize) {
+            // Exactly one placement, and neither pinned nor being visited.
+            Some(s) if s.uses == 1 && s.node.is_sealable() => {}
+            _ => return Ok(()),
+        }
+        let slots = &self.slots;
+        let mut ready = true;
+        self.node(id).for_each_item(|it| {
+            if let Item::R(c) = it {
+                ready &= matches!(slots.get(*c as usize), Some(Slot { node: Node::Built(..), .. }));
+            }
+        });
+        if !ready {
+            return Ok(());
+        }
+        let Some(slot) = self.slots.get_mut(id as usize) else {
+            return Ok(());
+        };
+        let mut node = std::mem::replace(&mut slot.node, Node::Taken);
+        slot.uses = 0;
+        // Memoized leaves are copied, not moved: the memo may hand them out again. Every
+        // copy is charged, so a GET loop cannot multiply them for free.
+        let mut copied = 0u64;
+        node.for_each_item_mut(|it| {
+            if let Item::R(c) = *it {
+                if let Some(Slot {
+                    node: Node::Built(v, _),
+                    ..
+                }) = self.slots.get(c as usize)
+                {
+                    copied = copied.saturating_add(leaf_size(v));
+                    *it = Item::V(v.clone());
+                }
+            }
+        });
+        self.charge(copied)?;
+        let (value, _) = self.build_node(node, 1, 0)?;
+        *item = Item::V(value);
+        Ok(())
     }
 
     /// Records placements for every item.
@@ -518,10 +686,21 @@ impl Arena {
 
     /// Builds the value of node `id` (all of whose children are built), placed at `depth`.
     fn build(&mut self, id: u32, depth: u64) -> Result<Node> {
-        let node = match self.slots.get_mut(id as usize) {
-            Some(s) => std::mem::replace(&mut s.node, Node::Taken),
+        let (node, recorded) = match self.slots.get_mut(id as usize) {
+            Some(s) => (std::mem::replace(&mut s.node, Node::Taken), s.height),
             None => return Err(Error::malformed("dangling object handle")),
         };
+        if let Node::Built(v, h) = node {
+            return Ok(Node::Built(v, h));
+        }
+        let (value, height) = self.build_node(node, depth, recorded)?;
+        Ok(Node::Built(value, height))
+    }
+
+    /// Builds the value of `node`, whose handles all point at built nodes, placed at
+    /// `depth`; with its height: the larger of what its built children say and
+    /// `recorded`, the height recorded while loading (which includes sealed items).
+    fn build_node(&mut self, node: Node, depth: u64, recorded: u32) -> Result<(Value, u32)> {
         let level = u32::from(node.is_level());
         let child_depth = depth + u64::from(level);
         let mut height = 0u32;
@@ -549,13 +728,14 @@ impl Arena {
             ),
             Node::Set(v) => Value::Set(Box::new(to_set(v, |i| item(self, i))?)),
             Node::FrozenSet(v) => Value::FrozenSet(Box::new(to_set(v, |i| item(self, i))?)),
-            Node::Dict(kv) => {
+            Node::Dict(mut kv) => {
                 let mut d = Dict::with_capacity(kv.len());
-                for (k, v) in kv {
+                for (k, v) in kv.drain(..) {
                     let k = item(self, k)?;
                     let v = item(self, v)?;
                     d.insert(to_key(k)?, v);
                 }
+                self.recycle_pairs(kv);
                 Value::Dict(Box::new(d))
             }
             Node::Global(g) => Value::Global(Box::new(g.0)),
@@ -612,14 +792,14 @@ impl Arena {
                     mutations,
                 }))
             }
-            Node::Built(v, h) => return Ok(Node::Built(v, h)),
+            Node::Built(v, h) => return Ok((v, h)),
             Node::Taken => return Err(Error::malformed("object used after it was consumed")),
         };
-        let height = height + level;
+        let height = (height + level).max(recorded);
         if depth + u64::from(height) > self.max_depth.saturating_add(1) {
             return Err(Error::limit(Limit::Depth, self.max_depth));
         }
-        Ok(Node::Built(value, height))
+        Ok((value, height))
     }
 }
 
@@ -670,41 +850,13 @@ fn shallow_copy(node: &Node) -> Node {
 
 /// Rewrites the handles of a copied node to point at the copies.
 fn remap(node: &mut Node, map: &HashMap<u32, u32>) {
-    let fix = |it: &mut Item| {
+    node.for_each_item_mut(|it| {
         if let Item::R(c) = it {
             if let Some(n) = map.get(c) {
                 *c = *n;
             }
         }
-    };
-    match node {
-        Node::List(v) | Node::Tuple(v) | Node::Set(v) | Node::FrozenSet(v) => {
-            v.iter_mut().for_each(fix)
-        }
-        Node::Dict(kv) => kv.iter_mut().for_each(|(k, v)| {
-            fix(k);
-            fix(v)
-        }),
-        Node::Object(o) => {
-            fix(&mut o.callable);
-            o.args.iter_mut().for_each(fix);
-            o.kwargs.iter_mut().for_each(|(k, v)| {
-                fix(k);
-                fix(v)
-            });
-            for m in &mut o.mutations {
-                match m {
-                    MutNode::SetState(x) | MutNode::Append(x) => fix(x),
-                    MutNode::Extend(xs) | MutNode::Add(xs) => xs.iter_mut().for_each(fix),
-                    MutNode::SetItem(k, v) => {
-                        fix(k);
-                        fix(v)
-                    }
-                }
-            }
-        }
-        Node::Global(_) | Node::Native(_) | Node::Built(..) | Node::Taken => {}
-    }
+    });
 }
 
 /// A copy of an item: a leaf is cloned, a handle is copied.

@@ -206,6 +206,15 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
+    /// Pushes a container made from items taken off the stack, sealing them (see
+    /// [`Arena::seal_from`]).
+    #[inline]
+    fn push_container(&mut self, node: Node) -> Result<()> {
+        let id = self.arena.alloc(node)?;
+        self.stack.push(Item::R(id));
+        self.arena.seal_from(id, 0)
+    }
+
     #[inline]
     fn pop(&mut self) -> Result<Item> {
         if self.stack.len() <= self.fence() {
@@ -394,10 +403,18 @@ impl<'a> Machine<'a> {
     }
 
     /// The items of a tuple on the stack (REDUCE and NEWOBJ arguments).
-    fn tuple_items(&self, item: &Item, what: &str) -> Result<Vec<Item>> {
+    fn tuple_items(&mut self, item: &Item, what: &str) -> Result<Vec<Item>> {
         match item {
             Item::R(id) => match self.arena.node(*id) {
-                Node::Tuple(v) => Ok(v.iter().map(copy_item).collect()),
+                Node::Tuple(v) => {
+                    // The tuple keeps its items: copies of values (which may be whole
+                    // sealed containers) are charged before they are made.
+                    self.arena.charge(copies_size(v.iter()))?;
+                    match self.arena.node(*id) {
+                        Node::Tuple(v) => Ok(v.iter().map(copy_item).collect()),
+                        _ => Err(underflow()),
+                    }
+                }
                 other => Err(Error::malformed(format!(
                     "{what} must be a tuple, not '{}'",
                     other.type_name()
@@ -419,8 +436,9 @@ impl<'a> Machine<'a> {
         self.arena.grew(id, &items)?;
         match self.arena.node_mut(id) {
             Some(Node::List(list)) => {
+                let from = list.len();
                 list.append(&mut items);
-                Ok(())
+                self.arena.seal_from(id, from)
             }
             Some(Node::Object(o)) => {
                 if batch {
@@ -461,6 +479,9 @@ impl<'a> Machine<'a> {
     fn check_key(&self, key: &Item) -> Result<()> {
         let bad = match key {
             Item::V(Value::ByteArray(_)) => Some("bytearray"),
+            Item::V(Value::List(_)) => Some("list"),
+            Item::V(Value::Dict(_)) => Some("dict"),
+            Item::V(Value::Set(_)) => Some("set"),
             Item::R(id) => match self.arena.node(*id) {
                 Node::Built(Value::ByteArray(_), _) => Some("bytearray"),
                 Node::List(_) => Some("list"),
@@ -498,10 +519,12 @@ impl<'a> Machine<'a> {
                     self.arena.placed(v);
                     self.arena.grew(id, std::slice::from_ref(v))?;
                 }
+                let mut from = 0;
                 if let Some(Node::Dict(d)) = self.arena.node_mut(id) {
+                    from = d.len();
                     d.extend(pairs);
                 }
-                Ok(())
+                self.arena.seal_from(id, from)
             }
             Node::Object(_) => {
                 for (k, v) in &pairs {
@@ -580,10 +603,12 @@ impl<'a> Machine<'a> {
                 }
                 self.arena.placed_all(&items);
                 self.arena.grew(id, &items)?;
+                let mut from = 0;
                 if let Some(Node::Set(s)) = self.arena.node_mut(id) {
+                    from = s.len();
                     s.extend(items);
                 }
-                Ok(())
+                self.arena.seal_from(id, from)
             }
             Node::Object(_) => {
                 self.arena.placed_all(&items);
@@ -709,24 +734,28 @@ impl<'a> Machine<'a> {
             }
             I::Dup => {
                 let item = copy_item(self.top()?);
-                if let Item::V(v) = &item {
-                    self.arena.charge(leaf_size(v))?;
+                match &item {
+                    Item::V(v) => self.arena.charge(leaf_size(v))?,
+                    Item::R(id) => self.arena.pin(*id),
                 }
                 self.stack.push(item);
             }
             I::EmptyList => self.push_node(Node::List(Vec::new()))?,
-            I::EmptyDict => self.push_node(Node::Dict(Vec::new()))?,
+            I::EmptyDict => {
+                let pairs = self.arena.pairs_vec();
+                self.push_node(Node::Dict(pairs))?
+            }
             I::EmptySet => self.push_node(Node::Set(Vec::new()))?,
             I::EmptyTuple => self.push_node(Node::Tuple(Vec::new()))?,
             I::List => {
                 let items = self.pop_mark()?;
                 self.arena.placed_all(&items);
-                self.push_node(Node::List(items))?;
+                self.push_container(Node::List(items))?;
             }
             I::Tuple => {
                 let items = self.pop_mark()?;
                 self.arena.placed_all(&items);
-                self.push_node(Node::Tuple(items))?;
+                self.push_container(Node::Tuple(items))?;
             }
             I::Tuple1 | I::Tuple2 | I::Tuple3 => {
                 let n = match ins {
@@ -739,7 +768,7 @@ impl<'a> Machine<'a> {
                 }
                 let items = self.stack.split_off(self.stack.len() - n);
                 self.arena.placed_all(&items);
-                self.push_node(Node::Tuple(items))?;
+                self.push_container(Node::Tuple(items))?;
             }
             I::FrozenSet => {
                 let items = self.pop_mark()?;
@@ -747,14 +776,15 @@ impl<'a> Machine<'a> {
                     self.check_key(k)?;
                 }
                 self.arena.placed_all(&items);
-                self.push_node(Node::FrozenSet(items))?;
+                self.push_container(Node::FrozenSet(items))?;
             }
             I::Dict => {
                 let items = self.pop_mark()?;
                 if items.len() % 2 != 0 {
                     return Err(Error::malformed("odd number of items for DICT"));
                 }
-                let mut pairs = Vec::with_capacity(items.len() / 2);
+                let mut pairs = self.arena.pairs_vec();
+                pairs.reserve(items.len() / 2);
                 let mut it = items.into_iter();
                 while let (Some(k), Some(v)) = (it.next(), it.next()) {
                     self.check_key(&k)?;
@@ -762,7 +792,7 @@ impl<'a> Machine<'a> {
                     self.arena.placed(&v);
                     pairs.push((k, v));
                 }
-                self.push_node(Node::Dict(pairs))?;
+                self.push_container(Node::Dict(pairs))?;
             }
             I::Append => {
                 let v = self.pop()?;
@@ -784,9 +814,12 @@ impl<'a> Machine<'a> {
                         let Machine { stack, arena, .. } = self;
                         arena.placed_all(&stack[mark..]);
                         arena.grew(id, &stack[mark..])?;
+                        let mut from = 0;
                         if let Some(Node::List(list)) = arena.node_mut(id) {
+                            from = list.len();
                             list.extend(stack.drain(mark..));
                         }
+                        arena.seal_from(id, from)?;
                         return Ok(false);
                     }
                 }
@@ -822,13 +855,16 @@ impl<'a> Machine<'a> {
                         let Machine { stack, arena, .. } = self;
                         arena.placed_all(&stack[mark..]);
                         arena.grew(id, &stack[mark..])?;
+                        let mut from = 0;
                         if let Some(Node::Dict(d)) = arena.node_mut(id) {
+                            from = d.len();
                             d.reserve((stack.len() - mark) / 2);
                             let mut drain = stack.drain(mark..);
                             while let (Some(k), Some(v)) = (drain.next(), drain.next()) {
                                 d.push((k, v));
                             }
                         }
+                        arena.seal_from(id, from)?;
                         return Ok(false);
                     }
                 }
@@ -907,10 +943,17 @@ impl<'a> Machine<'a> {
                 let args = self.tuple_items(&args, "NEWOBJ_EX args")?;
                 let kwargs = match &kwargs {
                     Item::R(id) => match self.arena.node(*id) {
-                        Node::Dict(kv) => kv
-                            .iter()
-                            .map(|(k, v)| (copy_item(k), copy_item(v)))
-                            .collect(),
+                        Node::Dict(kv) => {
+                            let size = copies_size(kv.iter().flat_map(|(k, v)| [k, v]));
+                            self.arena.charge(size)?;
+                            match self.arena.node(*id) {
+                                Node::Dict(kv) => kv
+                                    .iter()
+                                    .map(|(k, v)| (copy_item(k), copy_item(v)))
+                                    .collect(),
+                                _ => return Err(underflow()),
+                            }
+                        }
                         n => {
                             return Err(Error::malformed(format!(
                                 "NEWOBJ_EX kwargs must be a dict, not '{}'",
@@ -1036,18 +1079,29 @@ impl<'a> Machine<'a> {
         let Some(top) = self.stack.last_mut() else {
             return Err(underflow());
         };
-        match top {
-            Item::R(id) => Ok(*id),
+        let id = match top {
+            Item::R(id) => *id,
             Item::V(v) => {
                 let v = std::mem::replace(v, Value::None);
-                let id = self.arena.alloc(Node::Built(v, 0))?;
+                let height = arena::value_height(&v);
+                let id = self.arena.alloc(Node::Built(v, height))?;
                 if let Some(top) = self.stack.last_mut() {
                     *top = Item::R(id);
                 }
-                Ok(id)
+                id
             }
-        }
+        };
+        self.arena.pin(id);
+        Ok(id)
     }
+}
+
+/// What copying the value items among `items` costs (handles are copied for free).
+fn copies_size<'i>(items: impl Iterator<Item = &'i Item>) -> u64 {
+    items.fold(0u64, |n, it| match it {
+        Item::V(v) => n.saturating_add(leaf_size(v)),
+        Item::R(_) => n,
+    })
 }
 
 fn no_attr(type_name: &str, attr: &str) -> Error {
