@@ -1141,9 +1141,7 @@ fn persistent_id_chains_hit_the_depth_limit() {
 /// one level past the limit.
 #[test]
 fn persistent_values_placed_in_containers_count_their_levels() {
-    let limited = |depth| {
-        wrapping_loader().limits(unpickle::Limits::default().max_depth(depth))
-    };
+    let limited = |depth| wrapping_loader().limits(unpickle::Limits::default().max_depth(depth));
     for memoized in [false, true] {
         let mut asm = Asm::proto(2).empty_list().none().repeat(b"Q", 4);
         if memoized {

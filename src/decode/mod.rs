@@ -7,6 +7,7 @@
 //! not open inside another).
 
 mod input;
+pub(crate) mod skim;
 pub(crate) mod text;
 
 use std::borrow::Cow;

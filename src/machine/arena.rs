@@ -321,10 +321,18 @@ impl Arena {
     /// taller than what it held, and refusing nesting past the depth limit.
     #[inline]
     pub fn grew(&mut self, parent: u32, items: &[Item]) -> Result<()> {
-        let mut below = 0u32;
-        for it in items {
-            below = below.max(self.item_height(it));
-        }
+        let below = items
+            .iter()
+            .map(|it| self.item_height(it))
+            .max()
+            .unwrap_or(0);
+        self.raise(parent, below)
+    }
+
+    /// Raises the height of `parent` to hold items `below` levels high, refusing nesting
+    /// past the depth limit.
+    #[inline]
+    fn raise(&mut self, parent: u32, below: u32) -> Result<()> {
         let h = below.saturating_add(1);
         if let Some(s) = self.slots.get_mut(parent as usize) {
             if h > s.height {
@@ -382,22 +390,28 @@ impl Arena {
             return Ok(());
         };
         let mut node = std::mem::replace(&mut slot.node, Node::Taken);
-        let result = match &mut node {
-            Node::List(v) | Node::Tuple(v) | Node::Set(v) | Node::FrozenSet(v) => v
-                .get_mut(from..)
-                .unwrap_or_default()
-                .iter_mut()
-                .try_for_each(|it| self.seal(it)),
-            Node::Dict(kv) => kv
-                .get_mut(from..)
-                .unwrap_or_default()
-                .iter_mut()
-                .try_for_each(|(k, v)| {
-                    self.seal(k)?;
-                    self.seal(v)
-                }),
-            _ => Ok(()),
-        };
+        let mut result = Ok(());
+        match &mut node {
+            Node::List(v) | Node::Tuple(v) | Node::Set(v) | Node::FrozenSet(v) => {
+                for it in v.get_mut(from..).unwrap_or_default() {
+                    if let Item::R(_) = it {
+                        result = self.seal(it);
+                        if result.is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+            Node::Dict(kv) => {
+                for (k, v) in kv.get_mut(from..).unwrap_or_default() {
+                    result = self.seal(k).and_then(|()| self.seal(v));
+                    if result.is_err() {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
         if let Some(slot) = self.slots.get_mut(parent as usize) {
             slot.node = node;
         }
@@ -420,7 +434,13 @@ impl Arena {
         let mut ready = true;
         self.node(id).for_each_item(|it| {
             if let Item::R(c) = it {
-                ready &= matches!(slots.get(*c as usize), Some(Slot { node: Node::Built(..), .. }));
+                ready &= matches!(
+                    slots.get(*c as usize),
+                    Some(Slot {
+                        node: Node::Built(..),
+                        ..
+                    })
+                );
             }
         });
         if !ready {
@@ -450,6 +470,24 @@ impl Arena {
         let (value, _) = self.build_node(node, 1, 0)?;
         *item = Item::V(value);
         Ok(())
+    }
+
+    /// Records that `items` are being added to container `parent` (placements and height,
+    /// as [`Arena::placed_all`] and [`Arena::grew`] in one pass); returns whether any of
+    /// them is a handle, i.e. whether there is anything to seal afterwards.
+    #[inline]
+    pub fn adopt(&mut self, parent: u32, items: &[Item]) -> Result<bool> {
+        let mut below = 0u32;
+        let mut handles = false;
+        for it in items {
+            if let Item::R(_) = it {
+                handles = true;
+                self.placed(it);
+            }
+            below = below.max(self.item_height(it));
+        }
+        self.raise(parent, below)?;
+        Ok(handles)
     }
 
     /// Records placements for every item.

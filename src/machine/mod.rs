@@ -812,14 +812,15 @@ impl<'a> Machine<'a> {
                 if let Item::R(id) = target {
                     if let Some(Node::List(_)) = self.arena.node_mut(id) {
                         let Machine { stack, arena, .. } = self;
-                        arena.placed_all(&stack[mark..]);
-                        arena.grew(id, &stack[mark..])?;
+                        let handles = arena.adopt(id, &stack[mark..])?;
                         let mut from = 0;
                         if let Some(Node::List(list)) = arena.node_mut(id) {
                             from = list.len();
                             list.extend(stack.drain(mark..));
                         }
-                        arena.seal_from(id, from)?;
+                        if handles {
+                            arena.seal_from(id, from)?;
+                        }
                         return Ok(false);
                     }
                 }
@@ -853,8 +854,7 @@ impl<'a> Machine<'a> {
                             self.check_key(k)?;
                         }
                         let Machine { stack, arena, .. } = self;
-                        arena.placed_all(&stack[mark..]);
-                        arena.grew(id, &stack[mark..])?;
+                        let handles = arena.adopt(id, &stack[mark..])?;
                         let mut from = 0;
                         if let Some(Node::Dict(d)) = arena.node_mut(id) {
                             from = d.len();
@@ -864,7 +864,9 @@ impl<'a> Machine<'a> {
                                 d.push((k, v));
                             }
                         }
-                        arena.seal_from(id, from)?;
+                        if handles {
+                            arena.seal_from(id, from)?;
+                        }
                         return Ok(false);
                     }
                 }

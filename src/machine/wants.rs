@@ -8,7 +8,30 @@
 //! anything it does not understand (text GET, an unknown opcode, truncation) makes it give
 //! up, and every entry is kept as before.
 
-use crate::opcode::{ArgKind, Opcode};
+use crate::decode::skim::{action_of, le, step, Step};
+use crate::opcode::Opcode;
+
+const BINGET: u8 = Opcode::BinGet as u8;
+const LONG_BINGET: u8 = Opcode::LongBinGet as u8;
+const STOP: u8 = Opcode::Stop as u8;
+const GET: u8 = Opcode::Get as u8;
+
+/// Per opcode byte: the whole length of an opcode with a fixed-length argument that is not
+/// a GET or STOP; 0 for the rest.
+static SKIP: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < Opcode::ALL.len() {
+        let op = Opcode::ALL[i];
+        let action = action_of(op.arg_kind());
+        let b = op as u8;
+        if action <= 8 && b != BINGET && b != LONG_BINGET && b != STOP {
+            t[b as usize] = 1 + action;
+        }
+        i += 1;
+    }
+    t
+};
 
 /// The memo indices a pickle reads back: a bitset over the indices below a bound that the
 /// input's length pays for, and one flag for every index above it.
@@ -16,70 +39,6 @@ pub(crate) struct MemoWants {
     bits: Vec<u64>,
     bound: u64,
     beyond: bool,
-}
-
-/// What the scan does at each byte: `0..=8` skips that many argument bytes; the rest are
-/// the codes below. Built at compile time from the opcode table.
-static ACTION: [u8; 256] = {
-    let mut t = [INVALID; 256];
-    let mut i = 0;
-    while i < Opcode::ALL.len() {
-        let op = Opcode::ALL[i];
-        t[op as usize] = match op {
-            Opcode::Stop => STOP,
-            Opcode::Get => GIVE_UP,
-            Opcode::BinGet => GET1,
-            Opcode::LongBinGet => GET4,
-            _ => action_of(op.arg_kind()),
-        };
-        i += 1;
-    }
-    t
-};
-
-const LINE: u8 = 9;
-const LINES2: u8 = 10;
-const COUNT1: u8 = 11;
-const COUNT4_SIGNED: u8 = 12;
-const COUNT4: u8 = 13;
-const COUNT8: u8 = 14;
-const STOP: u8 = 15;
-const GET1: u8 = 16;
-const GET4: u8 = 17;
-const GIVE_UP: u8 = 18;
-const INVALID: u8 = 19;
-
-const fn action_of(kind: ArgKind) -> u8 {
-    use ArgKind as A;
-    match kind {
-        A::None => 0,
-        A::Uint1 => 1,
-        A::Uint2 => 2,
-        A::Uint4 | A::Int4 => 4,
-        // FRAME's length is skipped; the framed opcodes follow and are scanned.
-        A::Uint8 | A::Float8 => 8,
-        A::DecimalnlShort
-        | A::DecimalnlLong
-        | A::Floatnl
-        | A::Stringnl
-        | A::StringnlNoescape
-        | A::Unicodestringnl => LINE,
-        A::StringnlNoescapePair => LINES2,
-        A::String1 | A::Bytes1 | A::Unicodestring1 | A::Long1 => COUNT1,
-        A::String4 | A::Long4 => COUNT4_SIGNED,
-        A::Bytes4 | A::Unicodestring4 => COUNT4,
-        A::Bytes8 | A::Bytearray8 | A::Unicodestring8 => COUNT8,
-    }
-}
-
-/// The little-endian unsigned number in `b` (at most 8 bytes).
-fn le(b: &[u8]) -> u64 {
-    b.iter().rev().fold(0, |n, &x| (n << 8) | u64::from(x))
-}
-
-/// The end of the line that starts at `pos` (just past its newline).
-fn line_end(data: &[u8], pos: usize) -> Option<usize> {
-    Some(pos + data.get(pos..)?.iter().position(|&b| b == b'\n')? + 1)
 }
 
 impl MemoWants {
@@ -95,41 +54,24 @@ impl MemoWants {
         };
         let mut pos = 0usize;
         loop {
-            let action = ACTION[usize::from(*data.get(pos)?)];
-            pos += 1;
-            // A position past the end is caught by the next opcode's `get`.
-            if action <= 8 {
-                pos += usize::from(action);
+            // Most opcodes have a fixed length and say nothing about the memo: skip them
+            // without a bounds check (a position past the end fails the next `get`).
+            let skip = SKIP[usize::from(*data.get(pos)?)];
+            if skip != 0 {
+                pos += usize::from(skip);
                 continue;
             }
-            let counted = |width: usize| -> Option<usize> {
-                let end = pos.checked_add(width)?;
-                let n = usize::try_from(le(data.get(pos..end)?)).ok()?;
-                end.checked_add(n)
+            let Step::Op { op, end } = step(data, pos) else {
+                return None;
             };
-            pos = match action {
-                LINE => line_end(data, pos)?,
-                LINES2 => line_end(data, line_end(data, pos)?)?,
-                COUNT1 => counted(1)?,
-                COUNT4 => counted(4)?,
-                COUNT8 => counted(8)?,
-                COUNT4_SIGNED => {
-                    if data.get(pos + 3).is_some_and(|&b| b >= 0x80) {
-                        return None;
-                    }
-                    counted(4)?
-                }
-                GET1 => {
-                    wants.add(u64::from(*data.get(pos)?));
-                    pos + 1
-                }
-                GET4 => {
-                    wants.add(le(data.get(pos..pos.checked_add(4)?)?));
-                    pos + 4
-                }
+            match op {
+                BINGET => wants.add(u64::from(*data.get(pos + 1)?)),
+                LONG_BINGET => wants.add(le(data.get(pos + 1..end)?)),
                 STOP => return Some(wants),
-                _ => return None,
-            };
+                GET => return None,
+                _ => {}
+            }
+            pos = end;
         }
     }
 
