@@ -1,8 +1,9 @@
 //! The entry points: [`from_slice`], [`from_reader`] and the configurable [`Unpickler`].
 
-use std::io;
+use std::io::{self, Read};
 use std::sync::Arc;
 
+use crate::decode::whole::{read_whole, Failed, Whole};
 use crate::decode::{Decoder, Input, IoInput, SliceInput};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
@@ -10,6 +11,9 @@ use crate::machine::{Encoding, GlobalUse, Machine, MemoWants, Setup};
 use crate::policy::{ExtensionRegistry, PersistentLoad, Policy};
 use crate::presets;
 use crate::value::Value;
+
+/// The default of [`Unpickler::read_ahead`].
+const DEFAULT_READ_AHEAD: usize = 64 << 20;
 
 /// Loads one pickle from `data` with the [`presets::strict`] policy and default
 /// [`Limits`]. Bytes after the pickle's STOP are an error.
@@ -54,6 +58,7 @@ pub struct Unpickler {
     encoding: Encoding,
     extensions: Option<ExtensionRegistry>,
     persistent: Option<Arc<dyn PersistentLoad>>,
+    read_ahead: usize,
 }
 
 impl Default for Unpickler {
@@ -69,6 +74,7 @@ impl std::fmt::Debug for Unpickler {
             .field("encoding", &self.encoding)
             .field("extensions", &self.extensions)
             .field("persistent", &self.persistent.is_some())
+            .field("read_ahead", &self.read_ahead)
             .finish_non_exhaustive()
     }
 }
@@ -82,6 +88,7 @@ impl Unpickler {
             encoding: Encoding::Ascii,
             extensions: None,
             persistent: None,
+            read_ahead: DEFAULT_READ_AHEAD,
         }
     }
 
@@ -113,6 +120,17 @@ impl Unpickler {
     /// Resolves PERSID/BINPERSID through `loader` (refused when none is set).
     pub fn persistent_load(mut self, loader: impl PersistentLoad + 'static) -> Unpickler {
         self.persistent = Some(Arc::new(loader));
+        self
+    }
+
+    /// How many bytes of one pickle [`Unpickler::load_reader`] may read into memory before
+    /// decoding it (default 64 MiB). A pickle that fits is loaded as a slice, which can
+    /// look ahead for the memo entries it reads back (much faster for memoized strings and
+    /// containers); a larger one, or any error before STOP, streams on from where the
+    /// reading stopped, with the same result. `0` streams from the first byte: memory then
+    /// grows only with the result, never with the input.
+    pub fn read_ahead(mut self, max_bytes: usize) -> Unpickler {
+        self.read_ahead = max_bytes;
         self
     }
 
@@ -184,15 +202,40 @@ impl Unpickler {
     }
 
     /// Loads one pickle from `reader`, consuming exactly up to its STOP and no further, so
-    /// the next pickle in the same stream can be loaded by calling this again. Any
-    /// [`io::Read`] works wrapped in an [`io::BufReader`] (keep using that `BufReader`);
-    /// `&[u8]` works as it is. Memory grows only with the bytes that actually arrive.
+    /// the next pickle in the same stream can be loaded by calling this again (after an
+    /// error the reader may be anywhere up to that STOP). Any [`io::Read`] works wrapped in
+    /// an [`io::BufReader`] (keep using that `BufReader`); `&[u8]` works as it is. Memory
+    /// grows only with the bytes that actually arrive: the pickle itself, up to
+    /// [`Unpickler::read_ahead`] bytes of it, and the result.
     ///
     /// # Errors
     /// Any [`Error`]; never panics.
-    pub fn load_reader<R: io::BufRead>(&self, reader: R) -> Result<Value> {
-        let mut dec = Decoder::new(IoInput::new(reader), self.limits.clone());
-        self.run(&mut dec, None, None, None)
+    pub fn load_reader<R: io::BufRead>(&self, mut reader: R) -> Result<Value> {
+        // Read the pickle whole when it is not too large, to load it as a slice (with the
+        // memo look-ahead); otherwise, or on anything unusual, stream it (see
+        // `decode::whole`). Either way the bytes, and so the outcome, are the same.
+        let mut buf = Vec::new();
+        let read = if self.read_ahead == 0 {
+            Whole::Partial(None)
+        } else {
+            read_whole(&mut reader, &mut buf, self.read_ahead)
+        };
+        match read {
+            Whole::Complete => {
+                let mut dec = Decoder::new(SliceInput::new(&buf), self.limits.clone());
+                self.run(&mut dec, None, None, MemoWants::scan(&buf))
+            }
+            Whole::Partial(Some(error)) => {
+                let replay = io::Cursor::new(buf).chain(Failed(Some(error)));
+                let mut dec = Decoder::new(IoInput::new(replay), self.limits.clone());
+                self.run(&mut dec, None, None, None)
+            }
+            Whole::Partial(None) => {
+                let replay = io::Cursor::new(buf).chain(reader);
+                let mut dec = Decoder::new(IoInput::new(replay), self.limits.clone());
+                self.run(&mut dec, None, None, None)
+            }
+        }
     }
 
     /// Loads every pickle in `data`, one after another (each with a fresh memo), until the

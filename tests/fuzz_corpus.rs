@@ -127,24 +127,27 @@ fn check(data: &[u8], policy: &Allowlist, limits: &Limits) -> Result<(), String>
     if let Ok(v) = &slice {
         let _ = v.to_string();
     }
-    // Reader and slice agree.
-    let mut r = std::io::BufReader::with_capacity(1, OneByte { data, consumed: 0 });
-    let from_reader = l.load_reader(&mut r);
-    // What the loader consumed: what the source handed out, less what is still buffered.
-    let consumed = r.get_ref().consumed - r.buffer().len();
-    match from_reader {
-        Ok(v) => match l.load_slice(&data[..consumed]) {
-            Ok(w) if v.to_string() == w.to_string() => {}
-            other => {
-                return Err(format!(
-                    "reader loaded {v}, slice of the same bytes: {other:?}"
-                ))
-            }
-        },
-        Err(e) => match &slice {
-            Err(f) if same_kind(e.kind(), f.kind()) => {}
-            other => return Err(format!("reader failed with {e:?}, slice: {other:?}")),
-        },
+    // Reader and slice agree: read whole first (the default), streamed from the first
+    // byte, and streamed after 7 bytes read ahead.
+    for reader_loader in [l.clone(), l.clone().read_ahead(0), l.clone().read_ahead(7)] {
+        let mut r = std::io::BufReader::with_capacity(1, OneByte { data, consumed: 0 });
+        let from_reader = reader_loader.load_reader(&mut r);
+        // What the loader consumed: what the source handed out, less what is still buffered.
+        let consumed = r.get_ref().consumed - r.buffer().len();
+        match from_reader {
+            Ok(v) => match l.load_slice(&data[..consumed]) {
+                Ok(w) if v.to_string() == w.to_string() => {}
+                other => {
+                    return Err(format!(
+                        "reader loaded {v}, slice of the same bytes: {other:?}"
+                    ))
+                }
+            },
+            Err(e) => match &slice {
+                Err(f) if same_kind(e.kind(), f.kind()) => {}
+                other => return Err(format!("reader failed with {e:?}, slice: {other:?}")),
+            },
+        }
     }
     // Scan covers load.
     let rec = Arc::new(Recorder {

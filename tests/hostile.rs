@@ -95,16 +95,23 @@ fn expect_slice(loader: &Unpickler, data: &[u8], want: Want, bound: usize) -> Er
     }
 }
 
-/// As [`expect_slice`], and the `io::Read` path (one byte at a time) fails the same way
-/// under the same bound.
+/// As [`expect_slice`], and the `io::Read` path (one byte at a time) fails the same way:
+/// streaming, under the same bound; reading the pickle into memory first (the default),
+/// under the same bound plus what the input's bytes take.
 #[track_caller]
 fn expect(loader: &Unpickler, data: &[u8], want: Want, bound: usize) -> Error {
     let e = expect_slice(loader, data, want.clone(), bound);
-    let (r, used) = alloc::peak(|| loader.load_reader(one_byte(data)));
-    assert!(used <= bound, "reader: peak heap {used} exceeds {bound}");
-    match r {
-        Ok(v) => panic!("reader: expected {want:?}, loaded {}", short(&v)),
-        Err(e) => assert_kind(&e, &want, "reader"),
+    let streaming = loader.clone().read_ahead(0);
+    for (l, bound, what) in [
+        (&streaming, bound, "streaming reader"),
+        (loader, bound + 2 * data.len() + 64 * KIB, "reader"),
+    ] {
+        let (r, used) = alloc::peak(|| l.load_reader(one_byte(data)));
+        assert!(used <= bound, "{what}: peak heap {used} exceeds {bound}");
+        match r {
+            Ok(v) => panic!("{what}: expected {want:?}, loaded {}", short(&v)),
+            Err(e) => assert_kind(&e, &want, what),
+        }
     }
     e
 }
@@ -125,10 +132,11 @@ fn expect_value(loader: &Unpickler, data: &[u8], display: &str, bound: usize) {
         Ok(v) => assert_eq!(v.to_string(), display),
         Err(e) => panic!("expected {display}, got {e}"),
     }
-    let r = loader.load_reader(one_byte(data));
-    match r {
-        Ok(v) => assert_eq!(v.to_string(), display, "reader"),
-        Err(e) => panic!("reader: expected {display}, got {e}"),
+    for l in [loader, &loader.clone().read_ahead(0)] {
+        match l.load_reader(one_byte(data)) {
+            Ok(v) => assert_eq!(v.to_string(), display, "reader"),
+            Err(e) => panic!("reader: expected {display}, got {e}"),
+        }
     }
 }
 

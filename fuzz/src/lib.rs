@@ -130,6 +130,19 @@ impl Read for Chunked<'_> {
 /// pickle and stops after its STOP; the slice path must give the same value for exactly
 /// those bytes, and an error of the same kind when the reader path fails.
 pub fn check_reader_agrees(loader: &Unpickler, data: &[u8], sizes: &[u8]) {
+    // Read whole first (the default), streamed from the first byte, and streamed after a
+    // short prefix read ahead (the hand-over between the two).
+    let prefix = usize::from(sizes.get(1).copied().unwrap_or(0));
+    for l in [
+        loader.clone(),
+        loader.clone().read_ahead(0),
+        loader.clone().read_ahead(prefix + 1),
+    ] {
+        reader_agrees(&l, data, sizes);
+    }
+}
+
+fn reader_agrees(loader: &Unpickler, data: &[u8], sizes: &[u8]) {
     // A small buffer whose size also comes from the input, over the chunked source.
     let capacity = usize::from(sizes.first().copied().unwrap_or(0) % 16) + 1;
     let mut reader = io::BufReader::with_capacity(capacity, Chunked::new(data, sizes));

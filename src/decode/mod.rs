@@ -9,6 +9,7 @@
 mod input;
 pub(crate) mod skim;
 pub(crate) mod text;
+pub(crate) mod whole;
 
 use std::borrow::Cow;
 

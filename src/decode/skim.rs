@@ -16,8 +16,12 @@ pub(crate) enum Step {
         /// Just past its argument.
         end: usize,
     },
-    /// The bytes end inside the opcode that starts here.
-    Incomplete,
+    /// The bytes end inside the opcode that starts here; where it ends, when its length
+    /// is already known (a fixed length, or a length field that is all there).
+    Incomplete {
+        /// Just past the opcode's argument, if known.
+        end: Option<usize>,
+    },
     /// Not something the walk can follow (an unknown byte, a negative length): the
     /// decoder will say what is wrong with it.
     Bad,
@@ -73,11 +77,17 @@ pub(crate) fn le(b: &[u8]) -> u64 {
     b.iter().rev().fold(0, |n, &x| (n << 8) | u64::from(x))
 }
 
+/// Whether opcode byte `op` takes text lines (its end is the next newline, or the one after).
+#[inline]
+pub(crate) fn takes_lines(op: u8) -> bool {
+    matches!(ACTION[usize::from(op)], LINE | LINES2)
+}
+
 /// The opcode that starts at `pos`.
 #[inline]
 pub(crate) fn step(data: &[u8], pos: usize) -> Step {
     let Some(&op) = data.get(pos) else {
-        return Step::Incomplete;
+        return Step::Incomplete { end: None };
     };
     let action = ACTION[usize::from(op)];
     let start = pos + 1;
@@ -99,7 +109,7 @@ pub(crate) fn step(data: &[u8], pos: usize) -> Step {
     };
     match end {
         Some(end) if end <= data.len() => Step::Op { op, end },
-        _ => Step::Incomplete,
+        end => Step::Incomplete { end },
     }
 }
 
@@ -132,15 +142,17 @@ mod tests {
         ok(b"\x8c\x02hi", 4);
         ok(b"\x8e\x01\x00\x00\x00\x00\x00\x00\x00z", 10);
         ok(b"T\x01\x00\x00\x00z", 6);
-        assert_eq!(step(b"X\x05\x00\x00\x00ab", 0), Step::Incomplete);
-        assert_eq!(step(b"I12", 0), Step::Incomplete);
-        assert_eq!(step(b"J\x01", 0), Step::Incomplete);
-        assert_eq!(step(b"", 0), Step::Incomplete);
+        let incomplete = |end| Step::Incomplete { end };
+        assert_eq!(step(b"X\x05\x00\x00\x00ab", 0), incomplete(Some(10)));
+        assert_eq!(step(b"I12", 0), incomplete(None));
+        assert_eq!(step(b"J\x01", 0), incomplete(Some(5)));
+        assert_eq!(step(b"X\x05\x00", 0), incomplete(None));
+        assert_eq!(step(b"", 0), incomplete(None));
         assert_eq!(step(b"T\xff\xff\xff\xff", 0), Step::Bad);
         assert_eq!(step(b"\xff", 0), Step::Bad);
         assert_eq!(
             step(b"\x8e\xff\xff\xff\xff\xff\xff\xff\xff", 0),
-            Step::Incomplete
+            incomplete(None)
         );
     }
 }

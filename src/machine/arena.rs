@@ -192,6 +192,9 @@ pub(crate) struct Arena {
     /// Emptied pair vectors of converted dicts, reused by the next dicts: freeing them
     /// while loading makes the allocator consolidate its free lists again and again.
     spare_pairs: Vec<Vec<(Item, Item)>>,
+    /// Slots of sealed nodes: nothing holds their handles any more, so the next nodes
+    /// take them and the arena stays as small as what is still open.
+    free: Vec<u32>,
     pub used: u64,
     pub max_bytes: u64,
     pub max_depth: u64,
@@ -239,6 +242,7 @@ impl Arena {
             slots: Vec::with_capacity(16),
             shared_containers: false,
             spare_pairs: Vec::new(),
+            free: Vec::new(),
             used: 0,
             max_bytes,
             max_depth,
@@ -275,11 +279,12 @@ impl Arena {
     /// Adds a node and returns its handle.
     #[inline]
     pub fn alloc(&mut self, node: Node) -> Result<u32> {
+        self.alloc_in(node, true)
+    }
+
+    /// Adds a node, in the slot of a sealed one when `reuse` allows and there is one.
+    fn alloc_in(&mut self, node: Node, reuse: bool) -> Result<u32> {
         self.charge(SLOT_SIZE)?;
-        let id = u32::try_from(self.slots.len())
-            .ok()
-            .filter(|&id| id < VISITING)
-            .ok_or_else(|| Error::limit(Limit::ResultBytes, self.max_bytes))?;
         let height = match &node {
             Node::Native(n) => value_height(&n.value),
             Node::Built(v, _) => value_height(v),
@@ -291,11 +296,24 @@ impl Arena {
             _ => 0,
         };
         self.check_height(height)?;
-        self.slots.push(Slot {
+        let slot = Slot {
             node,
             uses: 0,
             height,
-        });
+        };
+        if reuse {
+            if let Some(id) = self.free.pop() {
+                if let Some(s) = self.slots.get_mut(id as usize) {
+                    *s = slot;
+                    return Ok(id);
+                }
+            }
+        }
+        let id = u32::try_from(self.slots.len())
+            .ok()
+            .filter(|&id| id < VISITING)
+            .ok_or_else(|| Error::limit(Limit::ResultBytes, self.max_bytes))?;
+        self.slots.push(slot);
         Ok(id)
     }
 
@@ -469,6 +487,7 @@ impl Arena {
         self.charge(copied)?;
         let (value, _) = self.build_node(node, 1, 0)?;
         *item = Item::V(value);
+        self.free.push(id);
         Ok(())
     }
 
@@ -534,7 +553,9 @@ impl Arena {
                         Item::R(_) => {}
                     });
                     self.charge(leaves)?;
-                    let new = self.alloc(copy)?;
+                    // Fresh slots only: the copies are dropped below by truncating to
+                    // `base` (no node is sealed while this runs, so `free` stays below it).
+                    let new = self.alloc_in(copy, false)?;
                     map.insert(old, new);
                 }
                 // Point the copies at each other and recount their uses.

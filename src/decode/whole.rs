@@ -1,0 +1,178 @@
+//! Reading a whole pickle from a stream before decoding it.
+//!
+//! A stream load cannot look ahead, so it must keep every memo entry and cannot seal what
+//! the pickle will never touch again. For pickles up to a bound (`Unpickler::read_ahead`)
+//! the stream path therefore first copies the pickle, opcode by opcode, into memory (consuming exactly up
+//! to its STOP, as before) and then loads it as a slice. Anything unusual — a pickle larger
+//! than that, the end of the input or an I/O error before STOP, bytes the opcode walk
+//! cannot follow — hands what was read so far, followed by the rest of the stream (or the
+//! I/O error it gave), to the streaming decoder, so every result, error and offset is
+//! exactly what streaming alone would give.
+
+use std::io::{self, BufRead, Read};
+
+use super::skim::{step, takes_lines, Step};
+use crate::opcode::Opcode;
+
+/// How long a text line may be before the walk gives up and leaves it to the streaming
+/// decoder (which has its own limit for lines).
+const LINE_MAX: u64 = 64 << 10;
+
+/// Bytes read per step for a long argument (as the streaming input does).
+const CHUNK: usize = 64 << 10;
+
+/// What [`read_whole`] found.
+pub(crate) enum Whole {
+    /// The buffer holds the pickle up to and including its STOP.
+    Complete,
+    /// The buffer holds what was consumed so far; stream the rest, after the I/O error
+    /// reading stopped at, if any.
+    Partial(Option<io::Error>),
+}
+
+/// Reads one pickle of at most `max` bytes from `reader` into `buf`, consuming nothing
+/// past its STOP.
+pub(crate) fn read_whole<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>, max: usize) -> Whole {
+    const STOP: u8 = Opcode::Stop as u8;
+    // The start of the first opcode not yet known to be complete.
+    let mut pos = 0usize;
+    loop {
+        let chunk = match fill_buf(reader) {
+            Ok(c) => c,
+            Err(e) => return Whole::Partial(Some(e)),
+        };
+        if chunk.is_empty() {
+            return Whole::Partial(None);
+        }
+        let n = chunk.len();
+        buf.extend_from_slice(chunk);
+        let pending = loop {
+            match step(buf, pos) {
+                Step::Op { op, end } => {
+                    pos = end;
+                    if op == STOP {
+                        // Give back what follows STOP: it belongs to the next pickle.
+                        let extra = buf.len() - end;
+                        reader.consume(n - extra);
+                        buf.truncate(end);
+                        return Whole::Complete;
+                    }
+                }
+                Step::Incomplete { end } => break end,
+                Step::Bad => {
+                    reader.consume(n);
+                    return Whole::Partial(None);
+                }
+            }
+        };
+        reader.consume(n);
+        match pending {
+            Some(end) if end > max => return Whole::Partial(None),
+            // A long argument: read the rest of it directly, chunk by chunk as it arrives
+            // (a lying length costs only what arrives).
+            Some(end) if end > buf.len() + CHUNK => {
+                while buf.len() < end {
+                    let want = (end - buf.len()).min(CHUNK.max(buf.len()));
+                    buf.reserve_exact(want);
+                    match reader.by_ref().take(want as u64).read_to_end(buf) {
+                        Ok(got) if got == want => {}
+                        Ok(_) => return Whole::Partial(None),
+                        Err(e) => return Whole::Partial(Some(e)),
+                    }
+                }
+            }
+            Some(_) => {}
+            // A text line: read up to its newline at once (never past it), so a long line
+            // is not walked again for every chunk.
+            None if buf.get(pos).is_some_and(|&op| takes_lines(op)) => {
+                match reader.by_ref().take(LINE_MAX).read_until(b'\n', buf) {
+                    Ok(_) if buf.last() == Some(&b'\n') => {}
+                    Ok(_) => return Whole::Partial(None),
+                    Err(e) => return Whole::Partial(Some(e)),
+                }
+            }
+            // A length field not all there yet: a few bytes, the next chunk brings them.
+            None => {}
+        }
+        if buf.len() > max {
+            return Whole::Partial(None);
+        }
+    }
+}
+
+/// `fill_buf`, retried on `Interrupted`.
+fn fill_buf<R: BufRead>(reader: &mut R) -> io::Result<&[u8]> {
+    loop {
+        match reader.fill_buf() {
+            Ok(b) if !b.is_empty() => break,
+            Ok(_) => return Ok(&[]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    reader.fill_buf()
+}
+
+/// A reader that fails once with the error the real reader gave, then ends: chained after
+/// the bytes read before it, the streaming decoder meets the error where it happened.
+pub(crate) struct Failed(pub Option<io::Error>);
+
+impl Read for Failed {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        match self.0.take() {
+            Some(e) => Err(e),
+            None => Ok(0),
+        }
+    }
+}
+
+impl BufRead for Failed {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        match self.0.take() {
+            Some(e) => Err(e),
+            None => Ok(&[]),
+        }
+    }
+
+    fn consume(&mut self, _: usize) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stops_at_stop_and_leaves_the_rest() {
+        let data = b"\x80\x04K\x01.K\x02.";
+        let mut r = io::BufReader::with_capacity(3, &data[..]);
+        let mut buf = Vec::new();
+        assert!(matches!(
+            read_whole(&mut r, &mut buf, 1 << 20),
+            Whole::Complete
+        ));
+        assert_eq!(buf, b"\x80\x04K\x01.");
+        let mut rest = Vec::new();
+        r.read_to_end(&mut rest).unwrap();
+        assert_eq!(rest, b"K\x02.");
+    }
+
+    #[test]
+    fn long_arguments_and_truncation() {
+        let mut data = b"\x80\x04\x8e\x00\x00\x02\x00\x00\x00\x00\x00".to_vec();
+        data.extend(std::iter::repeat_n(7u8, 1 << 17));
+        data.push(b'.');
+        let mut buf = Vec::new();
+        assert!(matches!(
+            read_whole(&mut io::BufReader::new(&data[..]), &mut buf, 1 << 20),
+            Whole::Complete
+        ));
+        assert_eq!(buf, data);
+        let cut = &data[..data.len() - 100];
+        let mut buf = Vec::new();
+        assert!(matches!(
+            read_whole(&mut io::BufReader::new(cut), &mut buf, 1 << 20),
+            Whole::Partial(None)
+        ));
+        assert_eq!(buf, cut);
+    }
+}
