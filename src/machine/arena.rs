@@ -183,6 +183,26 @@ const USES: u32 = PINNED - 1;
 pub(crate) const VALUE_SIZE: u64 = std::mem::size_of::<Value>() as u64;
 const SLOT_SIZE: u64 = std::mem::size_of::<Slot>() as u64;
 
+/// The arena's vectors, emptied, kept from one load for the next (see [`Arena::recycle`]).
+#[derive(Default)]
+pub(crate) struct Spare {
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    pairs: Vec<Vec<(Item, Item)>>,
+}
+
+/// Empties `v` and takes it for reuse, unless it grew past a thousand elements (a big
+/// load's memory is not kept by the thread: at most about 100 KiB is).
+pub(crate) fn reusable<T>(v: &mut Vec<T>) -> Vec<T> {
+    const KEEP: usize = 1024;
+    v.clear();
+    if v.capacity() <= KEEP {
+        std::mem::take(v)
+    } else {
+        Vec::new()
+    }
+}
+
 /// The arena plus the result budget.
 pub(crate) struct Arena {
     slots: Vec<Slot>,
@@ -237,15 +257,26 @@ pub(crate) fn leaf_size(v: &Value) -> u64 {
 }
 
 impl Arena {
-    pub fn new(max_bytes: u64, max_depth: u64) -> Arena {
+    /// An empty arena with the result budget, reusing `spare`'s vectors.
+    pub fn new(max_bytes: u64, max_depth: u64, spare: Spare) -> Arena {
         Arena {
-            slots: Vec::with_capacity(16),
+            slots: spare.slots,
             shared_containers: false,
-            spare_pairs: Vec::new(),
-            free: Vec::new(),
+            spare_pairs: spare.pairs,
+            free: spare.free,
             used: 0,
             max_bytes,
             max_depth,
+        }
+    }
+
+    /// Empties the arena and gives back its vectors for the next load, unless they grew
+    /// large (a big load's memory is not kept).
+    pub fn recycle(&mut self) -> Spare {
+        Spare {
+            slots: reusable(&mut self.slots),
+            free: reusable(&mut self.free),
+            pairs: std::mem::take(&mut self.spare_pairs),
         }
     }
 
@@ -518,7 +549,7 @@ impl Arena {
     }
 
     /// Converts the result: consumes the graph, moving nodes into their last use.
-    pub fn into_value(mut self, root: Item) -> Result<Value> {
+    pub fn into_value(&mut self, root: Item) -> Result<Value> {
         self.placed(&root);
         let root = match root {
             Item::V(v) => return Ok(v),

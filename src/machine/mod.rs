@@ -16,7 +16,7 @@ use crate::opcode::HIGHEST_PROTOCOL;
 use crate::policy::{compat, Decision, ExtensionRegistry, PersistentLoad, Policy};
 use crate::value::{CallKind, Global, Value};
 
-use self::arena::{copy_item, leaf_size, Arena, Item, MutNode, Node, ObjNode};
+use self::arena::{copy_item, leaf_size, reusable, Arena, Item, MutNode, Node, ObjNode};
 pub(crate) use self::wants::MemoWants;
 
 /// How Python 2 8-bit strings (STRING, BINSTRING, SHORT_BINSTRING) are decoded: Python's
@@ -58,6 +58,19 @@ pub(crate) struct Setup<'a> {
     pub record: Option<&'a mut Vec<GlobalUse>>,
     /// The memo indices the pickle reads back, when known: the others are not kept.
     pub wants: Option<MemoWants>,
+}
+
+/// Vectors a finished load leaves for the next one on the same thread.
+#[derive(Default)]
+struct Spare {
+    stack: Vec<Item>,
+    marks: Vec<usize>,
+    memo: Vec<u32>,
+    arena: arena::Spare,
+}
+
+thread_local! {
+    static SPARE: std::cell::RefCell<Spare> = std::cell::RefCell::default();
 }
 
 /// The memo: arena handles, dense indices in a vector, sparse ones in a map, both bounded
@@ -135,13 +148,19 @@ fn underflow() -> Error {
 impl<'a> Machine<'a> {
     pub fn new(setup: Setup<'a>) -> Machine<'a> {
         let limits = setup.limits;
+        // The vectors the last load on this thread left (nothing if it was large): a
+        // small pickle then allocates only its result.
+        let spare = SPARE
+            .try_with(|s| s.try_borrow_mut().map(|mut s| std::mem::take(&mut *s)))
+            .ok()
+            .and_then(|s| s.ok())
+            .unwrap_or_default();
         Machine {
-            arena: Arena::new(limits.max_result_bytes, limits.max_depth),
-            // Small starting sizes save the first few regrowths on every small pickle.
-            stack: Vec::with_capacity(16),
-            marks: Vec::with_capacity(4),
+            arena: Arena::new(limits.max_result_bytes, limits.max_depth, spare.arena),
+            stack: spare.stack,
+            marks: spare.marks,
             memo: Memo {
-                dense: Vec::with_capacity(16),
+                dense: spare.memo,
                 sparse: HashMap::new(),
                 entries: 0,
                 max: limits.max_memo,
@@ -154,6 +173,24 @@ impl<'a> Machine<'a> {
 
     /// Runs the pickle to its STOP and returns the value.
     pub fn run<I: Input>(mut self, dec: &mut Decoder<I>) -> Result<Value> {
+        let result = self.run_to_stop(dec);
+        let spare = Spare {
+            stack: reusable(&mut self.stack),
+            marks: reusable(&mut self.marks),
+            memo: reusable(&mut self.memo.dense),
+            arena: self.arena.recycle(),
+        };
+        // A load inside a load (a persistent loader that loads) finds the cell borrowed,
+        // and one during the thread's teardown finds it gone: either keeps nothing.
+        let _ = SPARE.try_with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut() {
+                *s = spare;
+            }
+        });
+        result
+    }
+
+    fn run_to_stop<I: Input>(&mut self, dec: &mut Decoder<I>) -> Result<Value> {
         loop {
             let d = match dec.next_instruction()? {
                 Some(d) => d,
@@ -165,12 +202,12 @@ impl<'a> Machine<'a> {
                 Ok(false) => {}
                 Ok(true) => {
                     let root = self.pop().map_err(|e| e.at(offset, Some(opcode)))?;
-                    let Machine {
-                        arena, stack, memo, ..
-                    } = self;
                     // The memo and leftover stack items are not part of the result.
-                    drop((stack, memo));
-                    return arena
+                    self.stack.clear();
+                    self.memo.dense.clear();
+                    self.memo.sparse.clear();
+                    return self
+                        .arena
                         .into_value(root)
                         .map_err(|e| e.at(offset, Some(opcode)));
                 }
