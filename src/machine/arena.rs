@@ -549,7 +549,7 @@ impl Arena {
     }
 
     /// Converts the result: consumes the graph, moving nodes into their last use.
-    pub fn into_value(&mut self, root: Item) -> Result<Value> {
+    pub fn take_value(&mut self, root: Item) -> Result<Value> {
         self.placed(&root);
         let root = match root {
             Item::V(v) => return Ok(v),

@@ -208,7 +208,7 @@ impl<'a> Machine<'a> {
                     self.memo.sparse.clear();
                     return self
                         .arena
-                        .into_value(root)
+                        .take_value(root)
                         .map_err(|e| e.at(offset, Some(opcode)));
                 }
                 Err(e) => return Err(e.at(offset, Some(opcode))),
