@@ -806,16 +806,20 @@ impl Arena {
             }
         };
         let value = match node {
-            Node::List(v) => Value::List(
-                v.into_iter()
+            Node::List(v) => Value::List(match leaves_only(v) {
+                Ok(values) => values,
+                Err(v) => v
+                    .into_iter()
                     .map(|i| item(self, i))
                     .collect::<Result<_>>()?,
-            ),
-            Node::Tuple(v) => Value::Tuple(
-                v.into_iter()
+            }),
+            Node::Tuple(v) => Value::Tuple(match leaves_only(v) {
+                Ok(values) => values,
+                Err(v) => v
+                    .into_iter()
                     .map(|i| item(self, i))
                     .collect::<Result<_>>()?,
-            ),
+            }),
             Node::Set(v) => Value::Set(Box::new(to_set(v, |i| item(self, i))?)),
             Node::FrozenSet(v) => Value::FrozenSet(Box::new(to_set(v, |i| item(self, i))?)),
             Node::Dict(mut kv) => {
@@ -890,6 +894,24 @@ impl Arena {
             return Err(Error::limit(Limit::Depth, self.max_depth));
         }
         Ok((value, height))
+    }
+}
+
+/// The values of items that are all values (no handles), in place in the same vector
+/// (an item and a value have the same size); the items back otherwise. A million-element
+/// list of numbers converts without the bookkeeping of a fallible conversion.
+fn leaves_only(items: Vec<Item>) -> std::result::Result<Vec<Value>, Vec<Item>> {
+    if items.iter().all(|i| matches!(i, Item::V(_))) {
+        Ok(items
+            .into_iter()
+            .map(|i| match i {
+                Item::V(v) => v,
+                // Checked just above: there is no handle.
+                Item::R(_) => Value::None,
+            })
+            .collect())
+    } else {
+        Err(items)
     }
 }
 
