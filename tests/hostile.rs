@@ -1553,27 +1553,59 @@ fn build_on_values_that_take_no_state() {
             .stop()
             .bytes();
         assert!(strict().load_slice(&none_state).is_ok());
-        // A (state, slotstate) pair: the slot state must be a dict (CPython: "slot state
-        // is not a dictionary"; oracle: build_none_none_pair). CPython accepts an empty
-        // slot-state dict on any object (oracle: build_empty_slotstate); this crate
-        // refuses slot state on built-in values altogether.
-        for pair in [
-            Asm::new().none().none().tuple2(),
-            Asm::new().none().empty_tuple().tuple2(),
-            Asm::new().none().empty_dict().tuple2(),
-        ] {
+        // A (state, slotstate) pair, as CPython's load_build: the slot state must be a
+        // dict (oracle: build_none_none_pair); an empty one sets nothing (oracle:
+        // build_empty_slotstate); each entry is a setattr, which built-in values refuse
+        // (oracles: build_slotstate_attr, build_slotstate_int_key); a state other than
+        // None needs a __dict__ first (oracle: build_dict_and_slotstate).
+        let pair_cases = [
+            (
+                Asm::new().none().none().tuple2(),
+                Some(Want::Malformed("slot state is not a dictionary")),
+            ),
+            (
+                Asm::new().none().empty_tuple().tuple2(),
+                Some(Want::Malformed("slot state is not a dictionary")),
+            ),
+            (Asm::new().none().empty_dict().tuple2(), None),
+            (
+                Asm::new()
+                    .none()
+                    .empty_dict()
+                    .short_binunicode("a")
+                    .binint1(1)
+                    .setitem()
+                    .tuple2(),
+                Some(Want::Malformed("object has no attribute 'a'")),
+            ),
+            (
+                Asm::new()
+                    .none()
+                    .empty_dict()
+                    .binint1(1)
+                    .binint1(1)
+                    .setitem()
+                    .tuple2(),
+                Some(Want::Malformed("attribute name must be string, not 'int'")),
+            ),
+            (
+                Asm::new().empty_dict().empty_dict().tuple2(),
+                Some(Want::Malformed("has no attribute '__dict__'")),
+            ),
+        ];
+        for (pair, want) in pair_cases {
             let data = Asm::proto(2)
                 .raw(&target.bytes())
                 .raw(&pair.bytes())
                 .build()
                 .stop()
                 .bytes();
-            expect(
-                &strict(),
-                &data,
-                Want::Malformed("slot state is not a dictionary"),
-                64 * KIB,
-            );
+            match want {
+                Some(want) => {
+                    expect(&strict(), &data, want, 64 * KIB);
+                }
+                None => assert!(strict().load_slice(&data).is_ok()),
+            }
         }
     }
     // A constructed value takes no state from the strict constructors; None is fine.

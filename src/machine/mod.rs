@@ -718,20 +718,51 @@ impl<'a> Machine<'a> {
         }
     }
 
-    /// BUILD on a built-in object without `__setstate__`: CPython accepts only `None` as
-    /// the state (a `(state, slotstate)` pair needs a `__dict__` or a dict of slots).
+    /// BUILD on a built-in object without `__setstate__`, as CPython's `load_build`: the
+    /// state `None` is a no-op; any other state needs a `__dict__`, which built-in values
+    /// lack; a `(None, slotstate)` pair sets each slot-state entry as an attribute, so an
+    /// empty dict is a no-op and anything else fails as `setattr` would.
     fn default_setstate(&self, target: &Item, state: &Item) -> Result<()> {
         if self.is_none(state) {
             return Ok(());
         }
-        if let Item::R(id) = state {
-            if let Node::Tuple(v) = self.arena.node(*id) {
-                if v.len() == 2 {
-                    return Err(Error::malformed("slot state is not a dictionary"));
-                }
-            }
+        let type_name = self.item_type(target);
+        let pair = match state {
+            Item::R(id) => match self.arena.node(*id) {
+                Node::Tuple(v) => match &v[..] {
+                    [st, slot] => Some((st, slot)),
+                    _ => None,
+                },
+                _ => None,
+            },
+            Item::V(_) => None,
+        };
+        let Some((st, slot)) = pair else {
+            return Err(no_attr(type_name, "__dict__"));
+        };
+        if !self.is_none(st) {
+            return Err(no_attr(type_name, "__dict__"));
         }
-        Err(no_attr(self.item_type(target), "__dict__"))
+        // The slot state's first key, if it is a non-empty dict: the first attribute set
+        // (its type, and its value when it is a leaf).
+        let first_key: Option<Option<(&str, Option<&Value>)>> = match slot {
+            Item::R(id) => match self.arena.node(*id) {
+                Node::Dict(kv) => Some(kv.first().map(|(k, _)| (self.item_type(k), self.leaf(k)))),
+                _ => None,
+            },
+            Item::V(Value::Dict(d)) => {
+                Some(d.keys().next().map(|k| (k.type_name(), Some(k.value()))))
+            }
+            Item::V(_) => None,
+        };
+        match first_key {
+            None => Err(Error::malformed("slot state is not a dictionary")),
+            Some(None) => Ok(()),
+            Some(Some((_, Some(Value::Str(name))))) => Err(no_attr(type_name, name)),
+            Some(Some((key_type, _))) => Err(Error::malformed(format!(
+                "attribute name must be string, not '{key_type}'"
+            ))),
+        }
     }
 
     /// Executes one instruction; `Ok(true)` at STOP.

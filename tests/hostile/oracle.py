@@ -32,6 +32,9 @@ CASES = [
     ("build_dict_on_list", b"]}b.", {}),
     ("build_none_none_pair", b"]NN\x86b.", {}),
     ("build_empty_slotstate", b"]N}\x86b.", {}),
+    ("build_slotstate_attr", b"]N}\x8c\x01aK\x01s\x86b.", {}),
+    ("build_slotstate_int_key", b"]N}K\x01K\x01s\x86b.", {}),
+    ("build_dict_and_slotstate", b"]}}\x86b.", {}),
     # Python 2 names are mapped below protocol 3 only (the policy sees the mapped name).
     ("py2_builtin_set_p0", b"c__builtin__\nset\n(]tR.", {}),
     ("py2_builtin_set_p2", b"\x80\x02c__builtin__\nset\n]\x85R.", {}),
