@@ -235,7 +235,7 @@ pub(crate) fn value_height(v: &Value) -> u32 {
         | Value::Bytes(_)
         | Value::ByteArray(_) => 0,
         _ => {
-            let h = crate::value::metrics(v).height.saturating_sub(1);
+            let h = crate::value::metrics(v).levels;
             u32::try_from(h).unwrap_or(u32::MAX)
         }
     }
@@ -838,7 +838,7 @@ impl Arena {
                 // OrderedDict of OrderedDicts): its real height counts against the depth
                 // limit, so nesting natives cannot build a tree deeper than the limit.
                 let m = crate::value::metrics(&n.value);
-                height = u32::try_from(m.height.saturating_sub(1))
+                height = u32::try_from(m.levels)
                     .unwrap_or(u32::MAX)
                     .saturating_sub(level);
                 n.value

@@ -1118,9 +1118,8 @@ impl<'a> Machine<'a> {
             .map_err(|m| Error::malformed(format!("persistent_load failed: {m}")))?;
         // The loader's value may wrap the id it was given: a chain of BINPERSIDs must not
         // build a value deeper than the depth limit (its drop would recurse that deep).
-        // (`metrics` counts a scalar leaf as a level; the depth limit counts containers.)
         let max = self.setup.limits.max_depth;
-        if crate::value::metrics(&v).height > max.saturating_add(1) {
+        if crate::value::metrics(&v).levels > max {
             return Err(Error::limit(Limit::Depth, max));
         }
         self.push_value(v)

@@ -320,6 +320,9 @@ pub(crate) struct Metrics {
     pub size: u64,
     /// Nesting levels: 1 for a scalar, 1 + the children's height for a container.
     pub height: u64,
+    /// Container levels, as the depth limit counts them: the most containers on one path
+    /// from the top (0 for a scalar; 1 for an empty list, as for a list of ints).
+    pub levels: u64,
 }
 
 const VALUE_BYTES: u64 = std::mem::size_of::<Value>() as u64;
@@ -330,6 +333,7 @@ pub(crate) fn metrics(v: &Value) -> Metrics {
     let mut todo: Vec<(&Value, u64)> = vec![(v, 1)];
     while let Some((v, depth)) = todo.pop() {
         let mut height = depth;
+        let waiting = todo.len();
         m.size = m.size.saturating_add(VALUE_BYTES);
         let payload: u64 = match v {
             Value::Str(s) => s.len() as u64,
@@ -421,6 +425,22 @@ pub(crate) fn metrics(v: &Value) -> Metrics {
         };
         m.size = m.size.saturating_add(payload);
         m.height = m.height.max(height);
+        // A container is a level even when empty; anything else that holds values (an
+        // object array, a time with a tzinfo object) is one when it holds some.
+        let container = matches!(
+            v,
+            Value::List(_)
+                | Value::Tuple(_)
+                | Value::Dict(_)
+                | Value::OrderedDict(_)
+                | Value::Counter(_)
+                | Value::DefaultDict(_)
+                | Value::Set(_)
+                | Value::FrozenSet(_)
+                | Value::Deque(_)
+                | Value::Object(_)
+        ) || todo.len() > waiting;
+        m.levels = m.levels.max(if container { height } else { height - 1 });
     }
     m
 }
