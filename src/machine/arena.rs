@@ -192,7 +192,8 @@ pub(crate) struct Spare {
 }
 
 /// Empties `v` and takes it for reuse, unless it grew past a thousand elements (a big
-/// load's memory is not kept by the thread: at most about 100 KiB is).
+/// load's memory is not kept by the thread: with the spare dict vectors, at most about
+/// 160 KiB is).
 pub(crate) fn reusable<T>(v: &mut Vec<T>) -> Vec<T> {
     const KEEP: usize = 1024;
     v.clear();
@@ -276,7 +277,11 @@ impl Arena {
         Spare {
             slots: reusable(&mut self.slots),
             free: reusable(&mut self.free),
-            pairs: std::mem::take(&mut self.spare_pairs),
+            pairs: {
+                let mut pairs = std::mem::take(&mut self.spare_pairs);
+                pairs.truncate(16);
+                pairs
+            },
         }
     }
 
