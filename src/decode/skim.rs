@@ -28,7 +28,7 @@ pub(crate) enum Step {
 }
 
 /// Per opcode byte: `0..=8` is a fixed argument length; the rest are the codes below.
-static ACTION: [u8; 256] = {
+const ACTION: [u8; 256] = {
     let mut t = [BAD; 256];
     let mut i = 0;
     while i < Opcode::ALL.len() {
@@ -48,7 +48,7 @@ const COUNT8: u8 = 14;
 const BAD: u8 = 15;
 
 /// What [`step`] does for an argument kind: `0..=8` is a fixed length.
-pub(crate) const fn action_of(kind: ArgKind) -> u8 {
+const fn action_of(kind: ArgKind) -> u8 {
     use ArgKind as A;
     match kind {
         A::None => 0,
@@ -69,6 +69,31 @@ pub(crate) const fn action_of(kind: ArgKind) -> u8 {
         A::Bytes4 | A::Unicodestring4 => COUNT4,
         A::Bytes8 | A::Bytearray8 | A::Unicodestring8 => COUNT8,
     }
+}
+
+/// A table, per opcode byte, of the whole length (opcode and argument) of each opcode with
+/// a fixed-length argument, except those in `except`; 0 for the rest. Walks that only care
+/// about a few opcodes skip all others with one lookup.
+pub(crate) const fn fixed_table(except: &[u8]) -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < Opcode::ALL.len() {
+        let b = Opcode::ALL[i] as u8;
+        let action = ACTION[b as usize];
+        let mut skip = action <= 8;
+        let mut j = 0;
+        while j < except.len() {
+            if except[j] == b {
+                skip = false;
+            }
+            j += 1;
+        }
+        if skip {
+            t[b as usize] = 1 + action;
+        }
+        i += 1;
+    }
+    t
 }
 
 /// The little-endian unsigned number in `b` (at most 8 bytes).

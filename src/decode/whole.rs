@@ -11,7 +11,7 @@
 
 use std::io::{self, BufRead, Read};
 
-use super::skim::{step, takes_lines, Step};
+use super::skim::{fixed_table, step, takes_lines, Step};
 use crate::opcode::Opcode;
 
 /// How long a text line may be before the walk gives up and leaves it to the streaming
@@ -22,6 +22,9 @@ const LINE_MAX: u64 = 64 << 10;
 /// reads it straight into its value: such pickles (numpy arrays, blobs) gain nothing from
 /// the memo look-ahead, and their bytes are not held twice.
 const LONG_ARGUMENT: usize = 64 << 10;
+
+/// Whole lengths of the fixed-length opcodes but STOP (see [`fixed_table`]).
+static FIXED: [u8; 256] = fixed_table(&[Opcode::Stop as u8]);
 
 /// What [`read_whole`] found.
 pub(crate) enum Whole {
@@ -49,6 +52,14 @@ pub(crate) fn read_whole<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>, max: usi
         let n = chunk.len();
         buf.extend_from_slice(chunk);
         let pending = loop {
+            // Opcodes of a fixed length, skipped with one lookup each.
+            while let Some(&op) = buf.get(pos) {
+                let n = usize::from(FIXED[usize::from(op)]);
+                if n == 0 || pos + n > buf.len() {
+                    break;
+                }
+                pos += n;
+            }
             match step(buf, pos) {
                 Step::Op { op, end } => {
                     pos = end;

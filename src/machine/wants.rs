@@ -8,7 +8,7 @@
 //! anything it does not understand (text GET, an unknown opcode, truncation) makes it give
 //! up, and every entry is kept as before.
 
-use crate::decode::skim::{action_of, le, step, Step};
+use crate::decode::skim::{fixed_table, le, step, Step};
 use crate::opcode::Opcode;
 
 const BINGET: u8 = Opcode::BinGet as u8;
@@ -18,20 +18,7 @@ const GET: u8 = Opcode::Get as u8;
 
 /// Per opcode byte: the whole length of an opcode with a fixed-length argument that is not
 /// a GET or STOP; 0 for the rest.
-static SKIP: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < Opcode::ALL.len() {
-        let op = Opcode::ALL[i];
-        let action = action_of(op.arg_kind());
-        let b = op as u8;
-        if action <= 8 && b != BINGET && b != LONG_BINGET && b != STOP {
-            t[b as usize] = 1 + action;
-        }
-        i += 1;
-    }
-    t
-};
+static SKIP: [u8; 256] = fixed_table(&[BINGET, LONG_BINGET, STOP]);
 
 /// The memo indices a pickle reads back: a bitset over the indices below a bound that the
 /// input's length pays for, and one flag for every index above it.
