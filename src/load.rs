@@ -82,8 +82,11 @@ impl std::fmt::Debug for Unpickler {
 impl Unpickler {
     /// The strict policy, default limits, ASCII for Python 2 strings, no hooks.
     pub fn new() -> Unpickler {
+        // The strict allowlist is built once per process and shared: `from_slice` and
+        // `from_reader` make a new `Unpickler` for every call.
+        static STRICT: std::sync::OnceLock<Arc<dyn Policy>> = std::sync::OnceLock::new();
         Unpickler {
-            policy: Arc::new(presets::strict()),
+            policy: STRICT.get_or_init(|| Arc::new(presets::strict())).clone(),
             limits: Limits::default(),
             encoding: Encoding::Ascii,
             extensions: None,
