@@ -101,6 +101,16 @@ impl Memo {
             .filter(|&id| id != SKIPPED)
     }
 
+    /// Counts a new entry that is not stored (no GET reads it, and nothing else can be at
+    /// its index).
+    fn count(&mut self) -> Result<()> {
+        self.entries += 1;
+        if self.entries > self.max {
+            return Err(Error::limit(Limit::Memo, self.max));
+        }
+        Ok(())
+    }
+
     fn put(&mut self, idx: i64, id: u32) -> Result<()> {
         let slot = usize::try_from(idx)
             .ok()
@@ -959,7 +969,17 @@ impl<'a> Machine<'a> {
                 self.stack.push(Item::R(id));
             }
             I::Put(idx) => self.memoize(idx)?,
-            I::Memoize => self.memoize(self.memo.entries as i64)?,
+            I::Memoize => {
+                let idx = self.memo.entries as i64;
+                match &self.setup.wants {
+                    // No PUT anywhere: this index is new, and no GET reads it.
+                    Some(w) if !w.puts && !w.wanted(idx) => {
+                        self.top()?;
+                        self.memo.count()?;
+                    }
+                    _ => self.memoize(idx)?,
+                }
+            }
             I::Global { module, name } => {
                 let node = self.find_class(&module, &name)?;
                 self.push_node(node)?;

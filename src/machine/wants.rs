@@ -16,9 +16,15 @@ const LONG_BINGET: u8 = Opcode::LongBinGet as u8;
 const STOP: u8 = Opcode::Stop as u8;
 const GET: u8 = Opcode::Get as u8;
 
+const BINPUT: u8 = Opcode::BinPut as u8;
+const LONG_BINPUT: u8 = Opcode::LongBinPut as u8;
+const PUT: u8 = Opcode::Put as u8;
+
 /// Per opcode byte: the whole length of an opcode with a fixed-length argument that is not
 /// a GET or STOP; 0 for the rest.
 static SKIP: [u8; 256] = fixed_table(&[BINGET, LONG_BINGET, STOP]);
+/// The same, until the first PUT is seen: PUTs stop too.
+static SKIP_UNTIL_PUT: [u8; 256] = fixed_table(&[BINGET, LONG_BINGET, STOP, BINPUT, LONG_BINPUT]);
 
 /// The memo indices a pickle reads back: a bitset over the indices below a bound that the
 /// input's length pays for, and one flag for every index above it.
@@ -26,6 +32,10 @@ pub(crate) struct MemoWants {
     bits: Vec<u64>,
     bound: u64,
     beyond: bool,
+    /// Whether the pickle has PUT, BINPUT or LONG_BINPUT. Without them every MEMOIZE
+    /// stores at a new index (the count of entries so far), so an entry no GET reads
+    /// need not be stored at all, only counted.
+    pub puts: bool,
 }
 
 impl MemoWants {
@@ -38,12 +48,14 @@ impl MemoWants {
             bits: Vec::new(),
             bound,
             beyond: false,
+            puts: false,
         };
+        let mut skips = &SKIP_UNTIL_PUT;
         let mut pos = 0usize;
         loop {
             // Most opcodes have a fixed length and say nothing about the memo: skip them
             // without a bounds check (a position past the end fails the next `get`).
-            let skip = SKIP[usize::from(*data.get(pos)?)];
+            let skip = skips[usize::from(*data.get(pos)?)];
             if skip != 0 {
                 pos += usize::from(skip);
                 continue;
@@ -56,6 +68,10 @@ impl MemoWants {
                 LONG_BINGET => wants.add(le(data.get(pos + 1..end)?)),
                 STOP => return Some(wants),
                 GET => return None,
+                BINPUT | LONG_BINPUT | PUT => {
+                    wants.puts = true;
+                    skips = &SKIP;
+                }
                 _ => {}
             }
             pos = end;
