@@ -545,6 +545,33 @@ impl Arena {
         Ok(handles)
     }
 
+    /// The items of tuple `id` taken out of it, if nothing but the stack held the tuple
+    /// (never placed, memoized for a GET or duplicated): REDUCE and NEWOBJ have just popped
+    /// it, so it is dead and its items move instead of being copied. `None` otherwise.
+    pub fn take_tuple(&mut self, id: u32) -> Option<Vec<Item>> {
+        let slot = self.slots.get_mut(id as usize)?;
+        if slot.uses != 0 {
+            return None;
+        }
+        let Node::Tuple(items) = &mut slot.node else {
+            return None;
+        };
+        let items = std::mem::take(items);
+        slot.node = Node::Taken;
+        self.free.push(id);
+        // The tuple no longer holds them.
+        for it in &items {
+            if let Item::R(c) = it {
+                if let Some(s) = self.slots.get_mut(*c as usize) {
+                    if s.uses & USES > 0 {
+                        s.uses -= 1;
+                    }
+                }
+            }
+        }
+        Some(items)
+    }
+
     /// Records placements for every item.
     #[inline]
     pub fn placed_all(&mut self, items: &[Item]) {

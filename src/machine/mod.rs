@@ -419,16 +419,30 @@ impl<'a> Machine<'a> {
                 })))
             }
             Some((global, ctor)) => {
+                // Values here were moved off the stack or out of a dead tuple, or copied
+                // and charged by `tuple_items`: they are used as they are. Handles are
+                // converted as copies (the graph still holds them), each copy charged.
                 let mut vargs = Vec::with_capacity(args.len());
-                for a in &args {
-                    vargs.push(self.arena.value_of(a)?);
+                for a in args {
+                    vargs.push(match a {
+                        Item::V(v) => v,
+                        r => self.arena.value_of(&r)?,
+                    });
                 }
                 let result = match kind {
                     CallKind::Call => ctor.call(&global, vargs),
                     _ => {
                         let mut vk = Vec::with_capacity(kwargs.len());
-                        for (k, v) in &kwargs {
-                            vk.push((self.arena.value_of(k)?, self.arena.value_of(v)?));
+                        for (k, v) in kwargs {
+                            let k = match k {
+                                Item::V(k) => k,
+                                r => self.arena.value_of(&r)?,
+                            };
+                            let v = match v {
+                                Item::V(v) => v,
+                                r => self.arena.value_of(&r)?,
+                            };
+                            vk.push((k, v));
                         }
                         ctor.new_object(&global, vargs, vk)
                     }
@@ -449,8 +463,14 @@ impl<'a> Machine<'a> {
         }
     }
 
-    /// The items of a tuple on the stack (REDUCE and NEWOBJ arguments).
+    /// The items of a tuple just popped off the stack (REDUCE and NEWOBJ arguments): moved
+    /// out of it when nothing else holds it, copied otherwise.
     fn tuple_items(&mut self, item: &Item, what: &str) -> Result<Vec<Item>> {
+        if let Item::R(id) = item {
+            if let Some(items) = self.arena.take_tuple(*id) {
+                return Ok(items);
+            }
+        }
         match item {
             Item::R(id) => match self.arena.node(*id) {
                 Node::Tuple(v) => {
