@@ -217,28 +217,24 @@ impl Unpickler {
         // Read the pickle whole when it is not too large, to load it as a slice (with the
         // memo look-ahead); otherwise, or on anything unusual, stream it (see
         // `decode::whole`). Either way the bytes, and so the outcome, are the same.
-        let mut buf = Vec::new();
-        let read = if self.read_ahead == 0 {
-            Whole::Partial(None)
-        } else {
-            read_whole(&mut reader, &mut buf, self.read_ahead)
-        };
-        match read {
-            Whole::Complete => {
-                let mut dec = Decoder::new(SliceInput::new(&buf), self.limits.clone());
-                self.run(&mut dec, None, None, MemoWants::scan(&buf))
-            }
-            Whole::Partial(Some(error)) => {
-                let replay = io::Cursor::new(buf).chain(Failed(Some(error)));
-                let mut dec = Decoder::new(IoInput::new(replay), self.limits.clone());
-                self.run(&mut dec, None, None, None)
-            }
-            Whole::Partial(None) => {
-                let replay = io::Cursor::new(buf).chain(reader);
-                let mut dec = Decoder::new(IoInput::new(replay), self.limits.clone());
-                self.run(&mut dec, None, None, None)
-            }
+        if self.read_ahead == 0 {
+            return self.stream(reader);
         }
+        let mut buf = Vec::new();
+        match read_whole(&mut reader, &mut buf, self.read_ahead) {
+            // It ends exactly at its STOP, so the slice path's trailing-bytes check holds.
+            Whole::Complete => self.load_slice_from(&buf, None),
+            Whole::Partial(Some(error)) => {
+                self.stream(io::Cursor::new(buf).chain(Failed(Some(error))))
+            }
+            Whole::Partial(None) => self.stream(io::Cursor::new(buf).chain(reader)),
+        }
+    }
+
+    /// Decodes one pickle from `reader` as it arrives.
+    fn stream<R: io::BufRead>(&self, reader: R) -> Result<Value> {
+        let mut dec = Decoder::new(IoInput::new(reader), self.limits.clone());
+        self.run(&mut dec, None, None, None)
     }
 
     /// Loads every pickle in `data`, one after another (each with a fresh memo), until the

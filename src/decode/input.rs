@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::io;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Bytes read per step when a long argument comes from an `io::Read`.
 const CHUNK: usize = 64 * 1024;
@@ -156,12 +156,12 @@ impl<R: io::BufRead> IoInput<R> {
     /// The buffered bytes, refilled if empty; empty only at the end of the input.
     fn buffer(&mut self) -> Result<&[u8]> {
         self.settle();
-        fill(&mut self.reader)
+        Ok(fill(&mut self.reader)?)
     }
 }
 
 /// `fill_buf`, retried on `Interrupted`.
-fn fill<R: io::BufRead>(reader: &mut R) -> Result<&[u8]> {
+pub(crate) fn fill<R: io::BufRead>(reader: &mut R) -> io::Result<&[u8]> {
     loop {
         match reader.fill_buf() {
             // The end of the input: a second call would read again (and could be
@@ -169,11 +169,11 @@ fn fill<R: io::BufRead>(reader: &mut R) -> Result<&[u8]> {
             Ok([]) => return Ok(&[]),
             Ok(_) => break,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(Error::from(e)),
+            Err(e) => return Err(e),
         }
     }
     // The buffer holds bytes now; this call returns them without reading.
-    reader.fill_buf().map_err(Error::from)
+    reader.fill_buf()
 }
 
 impl<R: io::BufRead> Input for IoInput<R> {

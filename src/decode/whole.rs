@@ -11,6 +11,7 @@
 
 use std::io::{self, BufRead, Read};
 
+use super::input::fill;
 use super::skim::{fixed_table, step, takes_lines, Step};
 use crate::opcode::Opcode;
 
@@ -42,7 +43,7 @@ pub(crate) fn read_whole<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>, max: usi
     // The start of the first opcode not yet known to be complete.
     let mut pos = 0usize;
     loop {
-        let chunk = match fill_buf(reader) {
+        let chunk = match fill(reader) {
             Ok(c) => c,
             Err(e) => return Whole::Partial(Some(e)),
         };
@@ -98,19 +99,6 @@ pub(crate) fn read_whole<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>, max: usi
             return Whole::Partial(None);
         }
     }
-}
-
-/// `fill_buf`, retried on `Interrupted`.
-fn fill_buf<R: BufRead>(reader: &mut R) -> io::Result<&[u8]> {
-    loop {
-        match reader.fill_buf() {
-            Ok(b) if !b.is_empty() => break,
-            Ok(_) => return Ok(&[]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    reader.fill_buf()
 }
 
 /// A reader that fails once with the error the real reader gave, then ends: chained after

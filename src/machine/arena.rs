@@ -277,11 +277,7 @@ impl Arena {
         Spare {
             slots: reusable(&mut self.slots),
             free: reusable(&mut self.free),
-            pairs: {
-                let mut pairs = std::mem::take(&mut self.spare_pairs);
-                pairs.truncate(16);
-                pairs
-            },
+            pairs: std::mem::take(&mut self.spare_pairs),
         }
     }
 
@@ -294,7 +290,8 @@ impl Arena {
     /// Keeps an emptied pair vector for the next dict (a bounded number of small ones).
     #[inline]
     fn recycle_pairs(&mut self, mut v: Vec<(Item, Item)>) {
-        const KEEP: usize = 256;
+        // As many as a few levels of nested dicts use; 16 × 64 pairs is 64 KiB at most.
+        const KEEP: usize = 16;
         const MAX_PAIRS: usize = 64;
         if self.spare_pairs.len() < KEEP && v.capacity() <= MAX_PAIRS && v.capacity() > 0 {
             v.clear();
@@ -589,6 +586,16 @@ impl Arena {
         };
         self.convert(root)?;
         self.fetch(root, 1)
+    }
+
+    /// The value of an item the caller owns: a value (moved off the stack, out of a dead
+    /// tuple, or copied and charged by the caller) as it is; a handle as a charged copy,
+    /// since the graph still holds the node.
+    pub fn owned_value(&mut self, item: Item) -> Result<Value> {
+        match item {
+            Item::V(v) => Ok(v),
+            r => self.value_of(&r),
+        }
     }
 
     /// Converts an item without disturbing the graph (for constructor arguments): the

@@ -101,8 +101,7 @@ impl Memo {
             .filter(|&id| id != SKIPPED)
     }
 
-    /// Counts a new entry that is not stored (no GET reads it, and nothing else can be at
-    /// its index).
+    /// Counts one more entry, against the memo limit.
     fn count(&mut self) -> Result<()> {
         self.entries += 1;
         if self.entries > self.max {
@@ -131,10 +130,7 @@ impl Memo {
             }
         };
         if fresh {
-            self.entries += 1;
-            if self.entries > self.max {
-                return Err(Error::limit(Limit::Memo, self.max));
-            }
+            self.count()?;
         }
         Ok(())
     }
@@ -419,30 +415,16 @@ impl<'a> Machine<'a> {
                 })))
             }
             Some((global, ctor)) => {
-                // Values here were moved off the stack or out of a dead tuple, or copied
-                // and charged by `tuple_items`: they are used as they are. Handles are
-                // converted as copies (the graph still holds them), each copy charged.
                 let mut vargs = Vec::with_capacity(args.len());
                 for a in args {
-                    vargs.push(match a {
-                        Item::V(v) => v,
-                        r => self.arena.value_of(&r)?,
-                    });
+                    vargs.push(self.arena.owned_value(a)?);
                 }
                 let result = match kind {
                     CallKind::Call => ctor.call(&global, vargs),
                     _ => {
                         let mut vk = Vec::with_capacity(kwargs.len());
                         for (k, v) in kwargs {
-                            let k = match k {
-                                Item::V(k) => k,
-                                r => self.arena.value_of(&r)?,
-                            };
-                            let v = match v {
-                                Item::V(v) => v,
-                                r => self.arena.value_of(&r)?,
-                            };
-                            vk.push((k, v));
+                            vk.push((self.arena.owned_value(k)?, self.arena.owned_value(v)?));
                         }
                         ctor.new_object(&global, vargs, vk)
                     }
@@ -989,17 +971,7 @@ impl<'a> Machine<'a> {
                 self.stack.push(Item::R(id));
             }
             I::Put(idx) => self.memoize(idx)?,
-            I::Memoize => {
-                let idx = self.memo.entries as i64;
-                match &self.setup.wants {
-                    // No PUT anywhere: this index is new, and no GET reads it.
-                    Some(w) if !w.puts && !w.wanted(idx) => {
-                        self.top()?;
-                        self.memo.count()?;
-                    }
-                    _ => self.memoize(idx)?,
-                }
-            }
+            I::Memoize => self.memoize(self.memo.entries as i64)?,
             I::Global { module, name } => {
                 let node = self.find_class(&module, &name)?;
                 self.push_node(node)?;
@@ -1166,16 +1138,26 @@ impl<'a> Machine<'a> {
     }
 
     /// PUT / MEMOIZE: stores the top of the stack at `idx`, unless no GET reads it back.
+    /// Then, in a pickle without PUTs (so this is MEMOIZE, and `idx` is a new index) the
+    /// entry is only counted; otherwise it is recorded as skipped, so a later PUT or
+    /// MEMOIZE at the same index is not counted twice.
     #[inline]
     fn memoize(&mut self, idx: i64) -> Result<()> {
-        let skip = self.setup.wants.as_ref().is_some_and(|w| !w.wanted(idx));
-        let id = if skip {
-            self.top()?;
-            SKIPPED
-        } else {
-            self.memo_item()?
-        };
-        self.memo.put(idx, id)
+        match &self.setup.wants {
+            Some(w) if !w.wanted(idx) => {
+                let puts = w.puts;
+                self.top()?;
+                if puts {
+                    self.memo.put(idx, SKIPPED)
+                } else {
+                    self.memo.count()
+                }
+            }
+            _ => {
+                let id = self.memo_item()?;
+                self.memo.put(idx, id)
+            }
+        }
     }
 
     /// What the memo keeps for the top of the stack: a handle. An immutable leaf is moved
