@@ -423,7 +423,7 @@ fn errors_say_what_to_try() {
 
 #[test]
 fn scan_reports_every_global_and_persistent_id_of_a_torch_data_pkl() {
-    let pkl = data("cli/torch_dtypes.data.pkl");
+    let pkl = data("torch/real/torch_dtypes.data.pkl");
     let out = run(&["scan", &pkl], b"");
     assert_eq!(out.status.code(), Some(3));
     let stdout = text(&out.stdout);

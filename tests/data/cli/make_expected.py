@@ -3,7 +3,7 @@
 
     python3 tests/data/cli/make_expected.py
 
-- torch_dtypes.scan.tsv: for the torch `data.pkl` (copied from the real-file fixtures),
+- torch_dtypes.scan.tsv: for the torch `data.pkl` in ../torch/real,
   one row per GLOBAL / STACK_GLOBAL / PERSID / BINPERSID opcode: offset, opcode name and,
   for GLOBAL, `module.name`. `unpickle scan` must report every one of them.
 - numpy_object.npy.dis: `pickletools.dis` of the object array's pickle in
@@ -28,7 +28,7 @@ def rows(data):
             yield f"{pos}\t{op.name}\t{name}"
 
 
-with open(os.path.join(HERE, "torch_dtypes.data.pkl"), "rb") as f:
+with open(os.path.join(HERE, "..", "torch", "real", "torch_dtypes.data.pkl"), "rb") as f:
     data = f.read()
 with open(os.path.join(HERE, "torch_dtypes.scan.tsv"), "w") as f:
     f.write("".join(r + "\n" for r in rows(data)))
