@@ -126,6 +126,7 @@ pub(crate) fn write_value<W: Write + ?Sized>(out: &mut W, v: &Value) -> fmt::Res
         Value::NdArray(a) => a.write_array(out),
         Value::NumpyScalar(a) => a.write_scalar(out),
         Value::Dtype(d) => write!(out, "{d}"),
+        Value::Tensor(t) => write!(out, "{t}"),
     }
 }
 

@@ -102,6 +102,9 @@ pub enum Value {
     NumpyScalar(Box<NdArray>),
     /// A numpy `dtype`: prints `dtype('<f8')`.
     Dtype(Box<Dtype>),
+    /// A PyTorch tensor, parameter or storage (the `torch` preset): prints as torch's
+    /// repr, `tensor([1., 2.])` (see [`crate::torch`]).
+    Tensor(Box<crate::torch::Tensor>),
 }
 
 /// A global named by a pickle: `module` and `name` as Python's `find_class` would receive
@@ -223,6 +226,7 @@ impl Value {
             Value::NdArray(_) => "ndarray",
             Value::NumpyScalar(a) => a.dtype.scalar_type_name(),
             Value::Dtype(_) => "dtype",
+            Value::Tensor(_) => "Tensor",
         }
     }
 
