@@ -35,7 +35,17 @@ impl fmt::Debug for Decision {
 }
 
 impl Decision {
-    /// A short word for reports: `refused`, `inert` or `constructed`.
+    /// A short word for reports (what `scan` prints): `refused`, `inert`, or `allowed`
+    /// for [`Decision::Construct`] (the global is allowed, and built by Rust code when the
+    /// pickle calls it).
+    ///
+    /// ```
+    /// use unpickle::{presets, Decision, Policy};
+    /// let p = presets::strict().inert("mymod", "Point");
+    /// assert_eq!(p.find_class("os", "system").verdict(), "refused");
+    /// assert_eq!(p.find_class("mymod", "Point").verdict(), "inert");
+    /// assert_eq!(p.find_class("builtins", "set").verdict(), "allowed");
+    /// ```
     pub fn verdict(&self) -> &'static str {
         match self {
             Decision::Refuse => "refused",
