@@ -35,7 +35,7 @@
 //! [`decode`] turns bytes into instructions, the machine runs them, [`policy`] decides
 //! every global, [`presets`] are ready policies, [`value`] is the result, [`dis`] and
 //! [`scan`] list and report, [`npy`] reads `.npy` files, [`torch`] reads PyTorch
-//! checkpoints.
+//! checkpoints, [`stream`] reads pickle after pickle from one reader.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -50,6 +50,7 @@ pub mod opcode;
 pub mod policy;
 pub mod presets;
 pub mod scan;
+pub mod stream;
 pub mod torch;
 pub mod value;
 

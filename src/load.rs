@@ -231,6 +231,12 @@ impl Unpickler {
         }
     }
 
+    /// Every pickle in `reader`, one after another: an iterator that yields one value per
+    /// pickle and ends (`None`) at a clean end of input; see [`crate::stream`].
+    pub fn pickles<R: io::BufRead>(&self, reader: R) -> crate::stream::Pickles<R> {
+        crate::stream::Pickles::new(self.clone(), reader)
+    }
+
     /// Decodes one pickle from `reader` as it arrives.
     fn stream<R: io::BufRead>(&self, reader: R) -> Result<Value> {
         let mut dec = Decoder::new(IoInput::new(reader), self.limits.clone());
