@@ -2,6 +2,7 @@
 //! it may appear in the result and what it becomes; plus the hooks for persistent ids and
 //! extension codes, and the Python‑2 name mapping.
 
+mod classes;
 pub(crate) mod compat;
 
 use std::collections::HashMap;
@@ -65,7 +66,9 @@ pub trait Constructor: Send + Sync {
     /// `callable(*args)`: REDUCE, INST and OBJ.
     fn call(&self, global: &Global, args: Vec<Value>) -> Result<Value, String> {
         let _ = args;
-        Err(format!("{global} may not be called"))
+        Err(format!(
+            "{global} may not be called (a policy allows a call with Allowlist::call)"
+        ))
     }
 
     /// `cls.__new__(cls, *args, **kwargs)`: NEWOBJ and NEWOBJ_EX.
@@ -76,14 +79,19 @@ pub trait Constructor: Send + Sync {
         kwargs: Vec<(Value, Value)>,
     ) -> Result<Value, String> {
         let _ = (args, kwargs);
-        Err(format!("{global} may not be created with __new__"))
+        Err(format!(
+            "{global} may not be created with __new__ (a policy allows a plain class with \
+             Allowlist::class)"
+        ))
     }
 
     /// BUILD on a value this constructor made: `obj.__setstate__(state)`. Called only for
     /// a state other than `None`.
     fn build(&self, global: &Global, obj: Value, state: Value) -> Result<Value, String> {
         let _ = (obj, state);
-        Err(format!("{global} objects take no state"))
+        Err(format!(
+            "{global} objects take no state (a constructor takes it in Constructor::build)"
+        ))
     }
 }
 
@@ -131,11 +139,18 @@ impl<P: Policy + ?Sized> Policy for Arc<P> {
 /// let v = Unpickler::new().policy(policy).load_slice(b"cmymod\nPoint\n)R.").unwrap();
 /// assert_eq!(v.to_string(), "mymod.Point()");
 /// ```
+///
+/// A class allowed with [`Allowlist::inert`] or [`Allowlist::class`] loads at every
+/// protocol: also from the `copyreg._reconstructor(cls, object, None)` call protocols 0
+/// and 1 write for it (see [`Allowlist::class`]).
 #[derive(Clone, Default)]
 pub struct Allowlist {
-    entries: HashMap<(String, String), Decision>,
+    entries: Arc<HashMap<(String, String), Decision>>,
     unknown_inert: bool,
     blocked: Vec<String>,
+    /// Whether `copyreg._reconstructor` and `builtins.object` (when they have no entry)
+    /// serve the classes of this list: set by `inert` and `class`.
+    classes: bool,
 }
 
 impl fmt::Debug for Allowlist {
@@ -150,6 +165,7 @@ impl fmt::Debug for Allowlist {
             .field("entries", &names)
             .field("unknown_inert", &self.unknown_inert)
             .field("blocked", &self.blocked)
+            .field("classes", &self.classes)
             .finish()
     }
 }
@@ -162,14 +178,62 @@ impl Allowlist {
 
     /// Sets the decision for `module`.`name`, replacing any earlier one.
     pub fn decide(mut self, module: &str, name: &str, decision: Decision) -> Allowlist {
-        self.entries
-            .insert((module.to_owned(), name.to_owned()), decision);
+        Arc::make_mut(&mut self.entries).insert((module.to_owned(), name.to_owned()), decision);
         self
     }
 
-    /// Keeps `module`.`name` as an inert symbolic node.
-    pub fn inert(self, module: &str, name: &str) -> Allowlist {
+    /// Keeps `module`.`name` as an inert symbolic node. An instance of the class loads at
+    /// every protocol as `mymod.Point.__new__(mymod.Point)` followed by its state, also
+    /// from protocols 0–1, which write `copyreg._reconstructor(mymod.Point, object, None)`:
+    /// the list then accepts that call for its classes (unless it has an entry for
+    /// `copyreg._reconstructor` of its own, as [`crate::presets::stdlib`] does).
+    ///
+    /// ```
+    /// use unpickle::{presets, Unpickler};
+    /// let loader = Unpickler::new().policy(presets::strict().inert("mymod", "Point"));
+    /// // class Point: pass; p = Point(); p.x = 1; pickle.dumps(p, protocol=0)
+    /// let p0 = b"ccopy_reg\n_reconstructor\np0\n(cmymod\nPoint\np1\nc__builtin__\nobject\np2\nNtp3\nRp4\n(dp5\nVx\np6\nI1\nsb.";
+    /// // pickle.dumps(p, protocol=2)
+    /// let p2 = b"\x80\x02cmymod\nPoint\nq\x00)\x81q\x01}q\x02X\x01\x00\x00\x00xq\x03K\x01sb.";
+    /// for data in [&p0[..], &p2[..]] {
+    ///     let v = loader.load_slice(data).unwrap();
+    ///     assert_eq!(v.to_string(), "mymod.Point.__new__(mymod.Point).__setstate__({'x': 1})");
+    /// }
+    /// ```
+    pub fn inert(mut self, module: &str, name: &str) -> Allowlist {
+        self.classes = true;
         self.decide(module, name, Decision::Inert)
+    }
+
+    /// Allows `module`.`name` as a plain class — one without `__reduce__`,
+    /// `__getnewargs__` or `__setstate__` of its own — built by `f` from its state, with
+    /// no trait to implement. CPython pickles an instance as `cls.__new__(cls)` (NEWOBJ,
+    /// protocols 2–5) or `copyreg._reconstructor(cls, object, None)` (protocols 0–1, which
+    /// this list then accepts for its classes), then BUILD with the state: the instance's
+    /// `__dict__` as a dict, or `(dict or None, slots dict)` for a class with
+    /// `__slots__`. `f` receives that state and returns the value.
+    ///
+    /// Python writes no BUILD for an instance whose `__dict__` is empty: such an instance
+    /// stays the inert `mymod.Point.__new__(mymod.Point)`. Calling the class (REDUCE) and
+    /// `__new__` with arguments are refused with a message saying what to use instead.
+    ///
+    /// ```
+    /// use unpickle::{presets, Unpickler, Value};
+    /// let policy = presets::strict().class("mymod", "Point", |state| match state {
+    ///     Value::Dict(d) => Ok(Value::Int(d.len() as i64)),
+    ///     other => Err(format!("unexpected state {other}")),
+    /// });
+    /// let loader = Unpickler::new().policy(policy);
+    /// // class Point: ...; p.x, p.y = 1, 2; pickle.dumps(p, protocol=4)
+    /// let p4 = b"\x80\x04\x95'\x00\x00\x00\x00\x00\x00\x00\x8c\x05mymod\x94\x8c\x05Point\x94\x93\x94)\x81\x94}\x94(\x8c\x01x\x94K\x01\x8c\x01y\x94K\x02ub.";
+    /// assert_eq!(loader.load_slice(p4).unwrap().to_string(), "2");
+    /// ```
+    pub fn class<F>(mut self, module: &str, name: &str, f: F) -> Allowlist
+    where
+        F: Fn(Value) -> Result<Value, String> + Send + Sync + 'static,
+    {
+        self.classes = true;
+        self.construct(module, name, classes::PlainClass(f))
     }
 
     /// Refuses `module`.`name` (also when the fallback is inert).
@@ -197,8 +261,10 @@ impl Allowlist {
 
     /// Adds every entry of `other` (its entries win over this list's).
     pub fn extend(mut self, other: Allowlist) -> Allowlist {
-        self.entries.extend(other.entries);
+        let other_entries = Arc::try_unwrap(other.entries).unwrap_or_else(|a| (*a).clone());
+        Arc::make_mut(&mut self.entries).extend(other_entries);
         self.unknown_inert |= other.unknown_inert;
+        self.classes |= other.classes;
         self.blocked.extend(other.blocked);
         self
     }
@@ -241,8 +307,11 @@ impl Policy for Allowlist {
         // memoizes them), so two short allocations per lookup are fine.
         match self.entries.get(&(module.to_owned(), name.to_owned())) {
             Some(d) => d.clone(),
-            None if self.unknown_inert => Decision::Inert,
-            None => Decision::Refuse,
+            None => match self.class_route(module, name) {
+                Some(d) => d,
+                None if self.unknown_inert => Decision::Inert,
+                None => Decision::Refuse,
+            },
         }
     }
 }
