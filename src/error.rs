@@ -55,6 +55,9 @@ pub enum ErrorKind {
     /// Reading the input failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// A PyTorch checkpoint's container is not acceptable (see [`crate::torch`]).
+    #[error("{0}")]
+    Checkpoint(crate::torch::CheckpointError),
 }
 
 /// A coarse classification of an [`Error`], the one the command-line tool maps to exit
@@ -145,6 +148,7 @@ impl Error {
         match &self.0.kind {
             ErrorKind::Refused { .. } => Category::Refused,
             ErrorKind::Limit { .. } => Category::Limit,
+            ErrorKind::Checkpoint(c) => c.category(),
             ErrorKind::Io(_) => Category::Io,
             _ => Category::Invalid,
         }

@@ -56,7 +56,7 @@ fn dict_from_pairs(items: ThinVec<Value>) -> Result<Dict, String> {
     Ok(d)
 }
 
-fn ordered_dict(args: Vec<Value>) -> Result<Value, String> {
+pub(super) fn ordered_dict(args: Vec<Value>) -> Result<Value, String> {
     arity(&args, 0..=1, "OrderedDict")?;
     let d = match args.into_iter().next() {
         None => Dict::default(),
@@ -102,7 +102,7 @@ fn deque(args: Vec<Value>) -> Result<Value, String> {
     Ok(Value::Deque(Box::new(d)))
 }
 
-fn counter(args: Vec<Value>) -> Result<Value, String> {
+pub(super) fn counter(args: Vec<Value>) -> Result<Value, String> {
     arity(&args, 0..=1, "Counter")?;
     let d = match args.into_iter().next() {
         None => Dict::default(),

@@ -80,7 +80,7 @@ pub(crate) fn write_value<W: Write + ?Sized>(out: &mut W, v: &Value) -> fmt::Res
         Value::Bool(true) => out.write_str("True"),
         Value::Bool(false) => out.write_str("False"),
         Value::Int(i) => write!(out, "{i}"),
-        Value::BigInt(b) => write!(out, "{b}"),
+        Value::BigInt(b) => repr::write_int(out, b),
         Value::Float(x) => repr::write_float(out, *x),
         Value::Complex(c) => repr::write_complex(out, c.re, c.im),
         Value::Str(s) => repr::write_str(out, s),
@@ -129,6 +129,7 @@ pub(crate) fn write_value<W: Write + ?Sized>(out: &mut W, v: &Value) -> fmt::Res
         Value::NdArray(a) => a.write_array(out),
         Value::NumpyScalar(a) => a.write_scalar(out),
         Value::Dtype(d) => write!(out, "{d}"),
+        Value::Tensor(t) => write!(out, "{t}"),
     }
 }
 

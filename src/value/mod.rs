@@ -130,6 +130,9 @@ pub enum Value {
     NumpyScalar(Box<NdArray>),
     /// A numpy `dtype`: prints `dtype('<f8')`.
     Dtype(Box<Dtype>),
+    /// A PyTorch tensor, parameter or storage (the `torch` preset): prints as torch's
+    /// repr, `tensor([1., 2.])` (see [`crate::torch`]).
+    Tensor(Box<crate::torch::Tensor>),
 }
 
 /// A Python `complex`.
@@ -290,6 +293,7 @@ impl Value {
             Value::NdArray(_) => "ndarray",
             Value::NumpyScalar(a) => a.dtype.scalar_type_name(),
             Value::Dtype(_) => "dtype",
+            Value::Tensor(_) => "Tensor",
         }
     }
 
@@ -477,6 +481,8 @@ pub(crate) struct Metrics {
     /// Container levels, as the depth limit counts them: the most containers on one path
     /// from the top (0 for a scalar; 1 for an empty list, as for a list of ints).
     pub levels: u64,
+    /// Bits of the widest integer (0 if none is wider than an `i64`).
+    pub int_bits: u64,
 }
 
 const VALUE_BYTES: u64 = std::mem::size_of::<Value>() as u64;
@@ -492,7 +498,10 @@ pub(crate) fn metrics(v: &Value) -> Metrics {
         let payload: u64 = match v {
             Value::Str(s) => s.len() as u64,
             Value::Bytes(b) | Value::ByteArray(b) => b.len() as u64,
-            Value::BigInt(b) => b.bits() / 8 + 32,
+            Value::BigInt(b) => {
+                m.int_bits = m.int_bits.max(b.bits());
+                b.bits() / 8 + 32
+            }
             Value::Tuple(items) | Value::List(items) => {
                 todo.extend(items.iter().map(|c| (c, depth + 1)));
                 0
@@ -557,7 +566,11 @@ pub(crate) fn metrics(v: &Value) -> Metrics {
                 DecimalKind::NaN(p) | DecimalKind::SNaN(p) => p.len() as u64 + 32,
                 DecimalKind::Infinity => 32,
             },
-            Value::Fraction(f) => (f.numerator.bits() + f.denominator.bits()) / 8 + 64,
+            Value::Fraction(f) => {
+                let bits = f.numerator.bits().max(f.denominator.bits());
+                m.int_bits = m.int_bits.max(bits);
+                (f.numerator.bits() + f.denominator.bits()) / 8 + 64
+            }
             Value::TimeZone(t) => t.name.as_ref().map_or(0, |n| n.len() as u64) + 32,
             Value::Uuid(_) => 32,
             Value::NdArray(a) | Value::NumpyScalar(a) => {
