@@ -2897,7 +2897,7 @@ fn constructed_integers_over_the_bit_limit() {
         presets::strict()
             .call("m", "big", move |_| Ok(huge()))
             .call("m", "bigs", move |_| {
-                Ok(Value::List(vec![Value::Int(1), huge()]))
+                Ok(Value::list([Value::Int(1), huge()]))
             }),
     );
     for name in ["big", "bigs"] {
