@@ -137,6 +137,11 @@ impl Unpickler {
         self
     }
 
+    /// The persistent loader, if one is set.
+    pub(crate) fn get_persistent_load(&self) -> Option<Arc<dyn PersistentLoad>> {
+        self.persistent.clone()
+    }
+
     /// The limits in force.
     pub fn get_limits(&self) -> &Limits {
         &self.limits
