@@ -57,9 +57,21 @@ pub struct PersistentId {
     /// Byte offset of the opcode.
     pub offset: u64,
     /// The id: a `str` for PERSID, any value for BINPERSID (torch: a tuple such as
-    /// `('storage', torch.FloatStorage, '0', 'cpu', 6)`).
-    pub pid: Value,
+    /// `('storage', torch.FloatStorage, '0', 'cpu', 6)`). `None` for an id larger than
+    /// [`MAX_RECORDED_PID_BYTES`], or once the ids kept for one pickle reach
+    /// [`MAX_RECORDED_PIDS_BYTES`] in all: the copies are outside the load's budgets, and
+    /// BINPERSID is one byte, so a hostile pickle could otherwise make the report
+    /// thousands of times larger than itself.
+    pub pid: Option<Value>,
 }
+
+/// The largest persistent id (in bytes, as [`crate::Limits::max_result_bytes`] counts
+/// them) a report keeps a copy of: ids written by real programs (torch's storage tuples)
+/// take a few hundred.
+pub const MAX_RECORDED_PID_BYTES: u64 = 1024;
+
+/// The most bytes of persistent ids a report keeps copies of, for one pickle.
+pub const MAX_RECORDED_PIDS_BYTES: u64 = 1 << 20;
 
 impl PickleReport {
     /// Whether any global was refused.
@@ -128,6 +140,7 @@ fn scan_slice(unpickler: &Unpickler, data: &[u8]) -> Vec<PickleReport> {
         let recorder = Arc::new(PidRecorder {
             inner: unpickler.get_persistent_load(),
             pids: std::sync::Mutex::new(Vec::new()),
+            kept: std::sync::atomic::AtomicU64::new(0),
         });
         let scanner = unpickler
             .clone()
@@ -169,7 +182,9 @@ fn scan_slice(unpickler: &Unpickler, data: &[u8]) -> Vec<PickleReport> {
 /// if there is one, or keeps the id inert.
 struct PidRecorder {
     inner: Option<Arc<dyn PersistentLoad>>,
-    pids: std::sync::Mutex<Vec<Value>>,
+    pids: std::sync::Mutex<Vec<Option<Value>>>,
+    /// Bytes of ids copied into `pids` so far.
+    kept: std::sync::atomic::AtomicU64,
 }
 
 /// The recorder as the scanning unpickler holds it, shared with the scan loop.
@@ -178,12 +193,23 @@ struct SharedRecorder(Arc<PidRecorder>);
 impl PersistentLoad for SharedRecorder {
     fn persistent_load(&self, pid: Value) -> std::result::Result<Value, String> {
         let this = &self.0;
+        use std::sync::atomic::Ordering::Relaxed;
+        let size = crate::value::metrics(&pid).size;
+        let small = size <= MAX_RECORDED_PID_BYTES;
+        let keep = small && this.kept.load(Relaxed) + size <= MAX_RECORDED_PIDS_BYTES;
+        if keep {
+            this.kept.fetch_add(size, Relaxed);
+        }
         if let Ok(mut pids) = this.pids.lock() {
-            pids.push(pid.clone());
+            pids.push(keep.then(|| pid.clone()));
         }
         match &this.inner {
             Some(loader) => loader.persistent_load(pid),
-            None => Ok(crate::policy::inert_persistent_id(pid)),
+            // The inert node holds the id only when it is small: the scan shows no value,
+            // and a chain of BINPERSIDs, each id the last one's node, must not grow a
+            // value by one level per opcode (each step would cost as much as the chain).
+            None if small => Ok(crate::policy::inert_persistent_id(pid)),
+            None => Ok(crate::policy::inert_persistent_id(Value::None)),
         }
     }
 }
@@ -203,4 +229,62 @@ fn pid_offsets(data: &[u8], limits: &Limits) -> Vec<u64> {
         }
     }
     offsets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{scan, MAX_RECORDED_PIDS_BYTES};
+    use crate::{ErrorKind, Limit, Unpickler};
+
+    #[test]
+    fn persistent_ids_are_reported_and_copies_stay_bounded() {
+        // 20 000 BINPERSIDs, each of a 500-byte string: 10 MB of ids from a 10 MB pickle
+        // would be fine, but the copies are outside the budgets: at most 1 MiB is kept.
+        let mut p = b"\x80\x02".to_vec();
+        for _ in 0..20_000 {
+            p.extend_from_slice(b"X\xf4\x01\x00\x00");
+            p.extend(std::iter::repeat_n(b'a', 500));
+            p.extend_from_slice(b"Q0");
+        }
+        p.extend_from_slice(b"N.");
+        let reports = scan(&p, &Unpickler::new());
+        let [r] = reports.as_slice() else {
+            panic!("{reports:?}")
+        };
+        assert!(r.error.is_none(), "{:?}", r.error);
+        assert_eq!(r.persistent_ids.len(), 20_000);
+        assert_eq!(r.persistent_ids[1].offset, 2 + 505 + 2 + 505);
+        let kept = r.persistent_ids.iter().filter(|p| p.pid.is_some()).count();
+        let per_id = 516; // 500 bytes and one 16-byte value
+        assert!(
+            kept <= (MAX_RECORDED_PIDS_BYTES / per_id) as usize && kept > 1000,
+            "{kept}"
+        );
+        assert!(r.persistent_ids.last().is_some_and(|p| p.pid.is_none()));
+    }
+
+    #[test]
+    fn a_chain_of_binpersids_does_not_grow_the_value() {
+        // Each id is the node the previous one loaded as: without a bound the value grows
+        // a level per opcode until the depth limit stops the scan at the 1000th.
+        let mut p = b"\x80\x02N".to_vec();
+        p.extend(std::iter::repeat_n(b'Q', 5000));
+        p.push(b'.');
+        let reports = scan(&p, &Unpickler::new());
+        assert!(reports[0].error.is_none(), "{:?}", reports[0].error);
+        assert_eq!(reports[0].persistent_ids.len(), 5000);
+        // A load with a loader that wraps does stop at the depth limit.
+        let wrap = Unpickler::new().persistent_load(crate::policy::InertPersistent);
+        let e = wrap.load_slice(&p).unwrap_err();
+        assert!(
+            matches!(
+                e.kind(),
+                ErrorKind::Limit {
+                    limit: Limit::Depth,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
 }

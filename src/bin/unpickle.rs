@@ -56,9 +56,10 @@ const ENCODING_HELP: &str = concat!(
 const JSON_HELP: &str = concat!(
     "  --json            one JSON document instead of lines: {\"files\": [{\"file\", \"format\",\n",
     "                    \"pickles\": [{\"offset\", \"globals\": [{\"offset\", \"module\", \"name\",\n",
-    "                    \"verdict\"}], \"persistent_ids\": [{\"offset\", \"repr\"}], \"error\"}],\n",
-    "                    \"globals\", \"refused\", \"persistent_ids\", \"error\"}], \"exit\"}; an\n",
-    "                    error is null or {\"message\", \"offset\", \"category\"}.",
+    "                    \"verdict\"}], \"persistent_ids\": [{\"offset\", \"repr\" (null when\n",
+    "                    too large)}], \"error\"}], \"globals\", \"refused\", \"persistent_ids\",\n",
+    "                    \"error\"}], \"exit\"}; an error is null or {\"message\", \"offset\",\n",
+    "                    \"category\"}.",
 );
 
 const LIMITS_HELP: &str = concat!(
@@ -642,7 +643,14 @@ fn scan(out: &mut Out, opts: &Opts) -> Result<u8, Halt> {
                 writeln!(out, "{file} @{}: {} {}", g.offset, g.global, g.verdict)?;
             }
             for p in &r.persistent_ids {
-                writeln!(out, "{file} @{}: persistent id {}", p.offset, p.pid)?;
+                match &p.pid {
+                    Some(pid) => writeln!(out, "{file} @{}: persistent id {pid}", p.offset)?,
+                    None => writeln!(
+                        out,
+                        "{file} @{}: persistent id (too large to show)",
+                        p.offset
+                    )?,
+                }
             }
             if let Some((e, _)) = &r.error {
                 writeln!(out, "{file}: error: {e}")?;
@@ -744,7 +752,9 @@ fn scan_json(out: &mut Out, opts: &Opts) -> Result<u8, Halt> {
                     "{}{{\"offset\": {}, \"repr\": {}}}",
                     if n == 0 { "" } else { ", " },
                     p.offset,
-                    json_str(&p.pid.to_string())
+                    p.pid
+                        .as_ref()
+                        .map_or_else(|| "null".to_owned(), |v| json_str(&v.to_string()))
                 )?;
             }
             let error = r
