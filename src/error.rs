@@ -55,6 +55,10 @@ pub enum ErrorKind {
     /// Reading the input failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// The loaded data does not fit the Rust type it is deserialized into (feature
+    /// `serde`): what was expected and what was found; [`Error::path`] says where.
+    #[error("{0}")]
+    Deserialize(String),
 }
 
 /// A coarse classification of an [`Error`], the one the command-line tool maps to exit
@@ -82,6 +86,8 @@ struct Inner {
     kind: ErrorKind,
     offset: Option<u64>,
     opcode: Option<Opcode>,
+    /// Where in the loaded value, as `[3].name` or `['config']['lr']` (empty: the top).
+    path: Option<String>,
 }
 
 impl Error {
@@ -92,6 +98,7 @@ impl Error {
             kind,
             offset: None,
             opcode: None,
+            path: None,
         }))
     }
 
@@ -122,6 +129,22 @@ impl Error {
             self.0.opcode = opcode;
         }
         self
+    }
+
+    /// Puts `segment` (`[3]`, `.name`, `['lr']`) in front of the path: called by each
+    /// level of a deserialization the error passes on its way out.
+    #[cold]
+    #[cfg_attr(not(feature = "serde"), allow(dead_code))]
+    pub(crate) fn in_path(mut self, segment: &str) -> Error {
+        let path = self.0.path.get_or_insert_with(String::new);
+        path.insert_str(0, segment);
+        self
+    }
+
+    /// Where in the loaded value the error was met, when it was met while deserializing
+    /// into a Rust type (feature `serde`): `""` for the top, `[3].name`, `['config']['lr']`.
+    pub fn path(&self) -> Option<&str> {
+        self.0.path.as_deref()
     }
 
     /// What went wrong.
@@ -159,6 +182,10 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(path) = &self.0.path {
+            let path = if path.is_empty() { "the top" } else { path };
+            write!(f, "at {path}: ")?;
+        }
         fmt::Display::fmt(&self.0.kind, f)?;
         if let Some(offset) = self.0.offset {
             write!(f, " at offset {offset}")?;
@@ -176,6 +203,7 @@ impl fmt::Debug for Error {
             .field("kind", &self.0.kind)
             .field("offset", &self.0.offset)
             .field("opcode", &self.0.opcode)
+            .field("path", &self.0.path)
             .finish()
     }
 }

@@ -49,6 +49,8 @@ pub mod opcode;
 pub mod policy;
 pub mod presets;
 pub mod scan;
+#[cfg(feature = "serde")]
+pub mod serde;
 pub mod value;
 
 pub use error::{Category, Error, ErrorKind, Result};

@@ -142,6 +142,16 @@ impl Unpickler {
         &self.limits
     }
 
+    /// The encoding of Python 2 strings in force.
+    pub fn get_encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// The read-ahead in force (see [`Unpickler::read_ahead`]).
+    pub fn get_read_ahead(&self) -> usize {
+        self.read_ahead
+    }
+
     fn run<'s, I: Input>(
         &'s self,
         dec: &mut Decoder<I>,
