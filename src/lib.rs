@@ -41,6 +41,7 @@
 pub mod decode;
 pub mod dis;
 pub mod error;
+pub mod json;
 pub mod limits;
 mod load;
 mod machine;

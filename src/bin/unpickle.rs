@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use unpickle::{presets, Allowlist, Category, Encoding, Error, Unpickler};
 
 const USAGE: &str = "usage:
-  unpickle show [--policy strict|stdlib|numpy|opaque] [--encoding ASCII|latin1|bytes] FILE|-
+  unpickle show [--policy strict|stdlib|numpy|opaque] [--encoding ASCII|latin1|bytes] [--json] FILE|-
                 (a .npy file is read as numpy's format; its object-array pickle obeys the policy)
   unpickle dis  FILE|-
   unpickle scan [--policy strict|stdlib|numpy|opaque] FILE...
@@ -55,6 +55,8 @@ fn read_input(path: &str) -> io::Result<Vec<u8>> {
 struct Options {
     policy: Allowlist,
     encoding: Encoding,
+    /// `show --json`: JSON (see `unpickle::json`) instead of Python's repr.
+    json: bool,
     files: Vec<String>,
 }
 
@@ -62,6 +64,7 @@ fn parse(args: &[String], allow_encoding: bool) -> Result<Options, String> {
     let mut opts = Options {
         policy: presets::strict(),
         encoding: Encoding::Ascii,
+        json: false,
         files: Vec::new(),
     };
     let mut it = args.iter();
@@ -81,6 +84,7 @@ fn parse(args: &[String], allow_encoding: bool) -> Result<Options, String> {
                     _ => return Err(format!("unknown encoding {v:?}")),
                 };
             }
+            "--json" if allow_encoding => opts.json = true,
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             _ => opts.files.push(a.clone()),
         }
@@ -113,7 +117,12 @@ fn show(args: &[String]) -> ExitCode {
     match result {
         Ok(v) => {
             let mut out = io::stdout().lock();
-            if writeln!(out, "{v}").and_then(|_| out.flush()).is_err() {
+            let text = if opts.json {
+                unpickle::json::to_string(&v)
+            } else {
+                v.to_string()
+            };
+            if writeln!(out, "{text}").and_then(|_| out.flush()).is_err() {
                 return ExitCode::from(2);
             }
             ExitCode::SUCCESS

@@ -137,7 +137,70 @@ except ImportError:  # numpy is optional; the committed fixtures include these c
     pass
 
 
+def show_json(obj):
+    """The JSON `unpickle show --json` prints for obj (src/json.rs documents it)."""
+    import base64
+    import math
+
+    def tag(name, body):
+        return {"$" + name: body}
+
+    def enc(o):
+        t = type(o)
+        if o is None or t is bool or t is str:
+            return o
+        if t is int:
+            return o if -2**63 <= o < 2**63 else tag("int", str(o))
+        if t is float:
+            if math.isnan(o):
+                return tag("float", "nan")
+            if math.isinf(o):
+                return tag("float", "inf" if o > 0 else "-inf")
+            return o
+        if t is complex:
+            return tag("complex", [enc(o.real), enc(o.imag)])
+        if t is bytes:
+            return tag("bytes", base64.b64encode(o).decode())
+        if t is bytearray:
+            return tag("bytearray", base64.b64encode(o).decode())
+        if t is list:
+            return [enc(x) for x in o]
+        if t in (tuple, set, frozenset, collections.deque):
+            return tag(t.__name__, [enc(x) for x in o])
+        pairs = lambda d: [[enc(k), enc(v)] for k, v in d.items()]
+        if t is dict:
+            if all(type(k) is str for k in o) and not (len(o) == 1 and next(iter(o)).startswith("$")):
+                return {k: enc(v) for k, v in o.items()}
+            return tag("dict", pairs(o))
+        if t in (collections.OrderedDict, collections.defaultdict, collections.Counter):
+            return tag(t.__name__, pairs(o))
+        return tag("repr", repr(o))
+
+    return json.dumps(enc(obj), ensure_ascii=False)
+
+
+SHOW_JSON = {
+    "show_json_data": {"a": [1, 2.5, None, True], "b": (1, "x"), "big": 2**100, "neg": -2**63,
+                       "nan": float("nan"), "inf": float("-inf"), "c": 1 - 2j,
+                       "bytes": b"\x00\xff", "ba": bytearray(b"hi"), "s": {3, 1},
+                       "f": frozenset(), "esc": "q\"\\\n\x01é😀"},
+    "show_json_keys": {1: "a", (1, 2): [], None: 0},
+    "show_json_dollar": {"$tuple": 1},
+    "show_json_stdlib": [collections.OrderedDict(a=1), collections.Counter("aab"),
+                         collections.deque([1]), datetime.date(2024, 1, 2),
+                         decimal.Decimal("1.10")],
+}
+
+
 def main():
+    shown = {}
+    for name, obj in SHOW_JSON.items():
+        with open(os.path.join(HERE, f"{name}.p4.pkl"), "wb") as f:
+            f.write(pickle.dumps(obj, protocol=4))
+        shown[name] = show_json(obj)
+    with open(os.path.join(HERE, "show_json.json"), "w") as f:
+        json.dump(shown, f, indent=1, ensure_ascii=False)
+        f.write("\n")
     expected = {}
     for name, (obj, expect, protos) in CASES.items():
         for proto in protos:
