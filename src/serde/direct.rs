@@ -91,8 +91,8 @@ pub(crate) struct Graph<'de> {
     bigs: Vec<BigInt>,
     nodes: Vec<Node>,
     root: Slot,
-    /// See [`Run::shared`].
-    shared: bool,
+    /// What the check of a shared graph found: a cycle (see [`Graph::check_tree`]).
+    cycle: Option<Error>,
     limits: Limits,
 }
 
@@ -123,7 +123,7 @@ impl<'de> Graph<'de> {
             bigs: Vec::new(),
             nodes: Vec::new(),
             root: Slot::None,
-            shared: false,
+            cycle: None,
             limits: limits.clone(),
         };
         let mut run = Run {
@@ -152,15 +152,21 @@ impl<'de> Graph<'de> {
             return Err(NotDirect);
         }
         g.check_keys()?;
-        g.shared = run.shared;
+        if run.shared {
+            match g.check_tree(run.used) {
+                Ok(()) => {}
+                Err(e) if matches!(e.kind(), ErrorKind::Cycle) => g.cycle = Some(e),
+                // Past a budget: the loader says which, and where it stopped.
+                Err(_) => return Err(NotDirect),
+            }
+        }
         Ok(g)
     }
 
-    /// Deserializes a `T` from the graph: after checking, when the memo shared
-    /// containers, that the tree it stands for is a tree within the budgets.
+    /// Deserializes a `T` from the graph, unless it holds a cycle.
     pub fn deserialize<T: Deserialize<'de>>(&self) -> Result<T> {
-        if self.shared {
-            self.check_tree()?;
+        if let Some(e) = &self.cycle {
+            return Err(Error::new(ErrorKind::Cycle).in_path(e.path().unwrap_or("")));
         }
         T::deserialize(De {
             node: Place {
@@ -590,9 +596,10 @@ impl<'de> Graph<'de> {
 
     /// When the memo shared containers: the tree the graph stands for must have no cycle,
     /// stay within the depth limit, and, with every shared object counted once per place
-    /// it appears, within the result budget (the loader's rule for expanding a graph into
-    /// a tree). One pass over the graph, without recursion.
-    fn check_tree(&self) -> Result<()> {
+    /// it appears, within the result budget on top of the `used` bytes the run charged
+    /// (more than the loader counts, so nothing it refuses passes). One pass over the
+    /// graph, without recursion.
+    fn check_tree(&self, used: u64) -> Result<()> {
         const NEW: u8 = 0;
         const OPEN: u8 = 1;
         const DONE: u8 = 2;
@@ -645,7 +652,7 @@ impl<'de> Graph<'de> {
                 total = total.saturating_add(s);
                 h = h.max(ih);
             }
-            if total > self.limits.max_result_bytes {
+            if total.saturating_add(used) > self.limits.max_result_bytes {
                 return Err(
                     Error::limit(Limit::ResultBytes, self.limits.max_result_bytes)
                         .in_path(&self.path_of(&stack[..stack.len() - 1])),
