@@ -595,13 +595,7 @@ impl Loader {
         })?;
         let prefix = match first.name.split_once('/') {
             Some((p, _)) if !p.is_empty() => p.to_owned(),
-            _ => {
-                return Err(CheckpointError::MixedPrefix {
-                    name: first.name.clone(),
-                    prefix: String::new(),
-                }
-                .into())
-            }
+            _ => return Err(CheckpointError::NoFolder(first.name.clone()).into()),
         };
         let mut by_name = HashMap::with_capacity(entries.len());
         for e in &entries {
