@@ -9,10 +9,13 @@ use std::process::ExitCode;
 use unpickle::{presets, Allowlist, Category, Encoding, Error, Unpickler};
 
 const USAGE: &str = "usage:
-  unpickle show [--policy strict|stdlib|numpy|opaque] [--encoding ASCII|latin1|bytes] FILE|-
-                (a .npy file is read as numpy's format; its object-array pickle obeys the policy)
+  unpickle show [--policy strict|stdlib|numpy|torch|opaque] [--encoding ASCII|latin1|bytes] FILE|-
+                (a .npy file is read as numpy's format; its object-array pickle obeys the policy;
+                 a PyTorch checkpoint loads with the torch policy unless --policy is given;
+                 --policy torch on a plain pickle reads it as a bare data.pkl)
   unpickle dis  FILE|-
-  unpickle scan [--policy strict|stdlib|numpy|opaque] FILE...
+  unpickle scan [--policy strict|stdlib|numpy|torch|opaque] FILE...
+                (a checkpoint: every pickle in it, and what it should not contain)
 
 exit codes: 0 done, 1 malformed or invalid pickle, 2 usage or I/O error,
             3 refused by the policy, 4 a resource limit was exceeded";
@@ -37,6 +40,7 @@ fn policy(name: &str) -> Option<Allowlist> {
         "strict" => presets::strict(),
         "stdlib" => presets::stdlib(),
         "numpy" => presets::numpy(),
+        "torch" => presets::torch(),
         "opaque" => presets::opaque(),
         _ => return None,
     })
@@ -103,9 +107,18 @@ fn show(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // A checkpoint loads with the torch preset unless a policy was named.
+    let named = args.iter().any(|a| a == "--policy");
+    let bare = args
+        .windows(2)
+        .any(|w| w[0] == "--policy" && w[1] == "torch");
+    let torch = named.then(|| opts.policy.clone());
+    let checkpoint = unpickle::torch::load_for_show(&data, torch, Default::default(), bare);
     let loader = Unpickler::new().policy(opts.policy).encoding(opts.encoding);
     // A .npy file: its header, then raw data or (object arrays) a pickle under the policy.
-    let result = if data.starts_with(b"\x93NUMPY") {
+    let result = if let Some(r) = checkpoint {
+        r
+    } else if data.starts_with(b"\x93NUMPY") {
         unpickle::npy::load(&data, &loader).map(|a| unpickle::Value::NdArray(Box::new(a)))
     } else {
         loader.load_slice(&data)
@@ -133,7 +146,7 @@ fn scan(args: &[String]) -> ExitCode {
     if opts.files.is_empty() {
         return usage("scan needs at least one FILE");
     }
-    let loader = Unpickler::new().policy(opts.policy);
+    let loader = Unpickler::new().policy(opts.policy.clone());
     let mut code = 0u8;
     let mut out = io::stdout().lock();
     for file in &opts.files {
@@ -145,6 +158,16 @@ fn scan(args: &[String]) -> ExitCode {
                 continue;
             }
         };
+        if unpickle::torch::is_checkpoint(&data) {
+            let named = args.iter().any(|a| a == "--policy");
+            code = code.max(scan_checkpoint(
+                &mut out,
+                file,
+                &data,
+                named.then(|| opts.policy.clone()),
+            ));
+            continue;
+        }
         let reports = unpickle::scan::scan(&loader, &data);
         let (mut globals, mut refused) = (0, 0);
         for r in &reports {
@@ -174,6 +197,65 @@ fn scan(args: &[String]) -> ExitCode {
         );
     }
     ExitCode::from(code)
+}
+
+/// `scan` of a checkpoint: every pickle in it (named by its member), then the container's
+/// warnings. Exit 3 for refused globals or TorchScript.
+fn scan_checkpoint(out: &mut impl Write, file: &str, data: &[u8], policy: Option<Allowlist>) -> u8 {
+    let mut loader = unpickle::torch::Loader::new();
+    if let Some(p) = policy {
+        loader = loader.policy(p);
+    }
+    let report = match loader.scan(data) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(out, "{file}: error: {e}");
+            return match e.category() {
+                Category::Refused => 3,
+                Category::Limit => 4,
+                Category::Io => 2,
+                _ => 1,
+            };
+        }
+    };
+    let (mut code, mut refused) = (0u8, 0usize);
+    for m in &report.pickles {
+        for g in &m.report.globals {
+            refused += usize::from(g.verdict == "refused");
+            let _ = writeln!(
+                out,
+                "{file}:{} @{}: {} {}",
+                m.name, g.offset, g.global, g.verdict
+            );
+        }
+        if let Some((e, off)) = &m.report.error {
+            let _ = writeln!(
+                out,
+                "{file}:{} @{}: error: {e}",
+                m.name,
+                off.unwrap_or(m.report.offset)
+            );
+            code = code.max(if e.category() == Category::Limit {
+                4
+            } else {
+                1
+            });
+        }
+    }
+    for w in &report.warnings {
+        let _ = writeln!(out, "{file}: warning: {w}");
+    }
+    if refused > 0 || report.torchscript {
+        code = 3;
+    }
+    let _ = writeln!(
+        out,
+        "{file}: {:?} checkpoint, {} pickle(s), {refused} refused, {} warning(s)",
+        report.format,
+        report.pickles.len(),
+        report.warnings.len()
+    );
+    code
 }
 
 fn dis(args: &[String]) -> ExitCode {
