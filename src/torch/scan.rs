@@ -57,6 +57,9 @@ fn shift(mut r: PickleReport, base: u64) -> PickleReport {
     for g in &mut r.globals {
         g.offset += base;
     }
+    for p in &mut r.persistent_ids {
+        p.offset += base;
+    }
     if let Some((_, off)) = &mut r.error {
         *off = off.map(|o| o + base);
     }

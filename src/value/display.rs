@@ -77,7 +77,7 @@ pub(crate) fn write_value<W: Write + ?Sized>(out: &mut W, v: &Value) -> fmt::Res
         Value::Bool(true) => out.write_str("True"),
         Value::Bool(false) => out.write_str("False"),
         Value::Int(i) => write!(out, "{i}"),
-        Value::BigInt(b) => write!(out, "{b}"),
+        Value::BigInt(b) => repr::write_int(out, b),
         Value::Float(x) => repr::write_float(out, *x),
         Value::Complex(re, im) => repr::write_complex(out, *re, *im),
         Value::Str(s) => repr::write_str(out, s),

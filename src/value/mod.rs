@@ -327,6 +327,8 @@ pub(crate) struct Metrics {
     /// Container levels, as the depth limit counts them: the most containers on one path
     /// from the top (0 for a scalar; 1 for an empty list, as for a list of ints).
     pub levels: u64,
+    /// Bits of the widest integer (0 if none is wider than an `i64`).
+    pub int_bits: u64,
 }
 
 const VALUE_BYTES: u64 = std::mem::size_of::<Value>() as u64;
@@ -342,7 +344,10 @@ pub(crate) fn metrics(v: &Value) -> Metrics {
         let payload: u64 = match v {
             Value::Str(s) => s.len() as u64,
             Value::Bytes(b) | Value::ByteArray(b) => b.len() as u64,
-            Value::BigInt(b) => b.bits() / 8 + 32,
+            Value::BigInt(b) => {
+                m.int_bits = m.int_bits.max(b.bits());
+                b.bits() / 8 + 32
+            }
             Value::Tuple(items) | Value::List(items) => {
                 todo.extend(items.iter().map(|c| (c, depth + 1)));
                 0
@@ -407,7 +412,11 @@ pub(crate) fn metrics(v: &Value) -> Metrics {
                 DecimalKind::NaN(p) | DecimalKind::SNaN(p) => p.len() as u64 + 32,
                 DecimalKind::Infinity => 32,
             },
-            Value::Fraction(f) => (f.numerator.bits() + f.denominator.bits()) / 8 + 64,
+            Value::Fraction(f) => {
+                let bits = f.numerator.bits().max(f.denominator.bits());
+                m.int_bits = m.int_bits.max(bits);
+                (f.numerator.bits() + f.denominator.bits()) / 8 + 64
+            }
             Value::TimeZone(t) => t.name.as_ref().map_or(0, |n| n.len() as u64) + 32,
             Value::Uuid(_) => 32,
             Value::NdArray(a) | Value::NumpyScalar(a) => {

@@ -893,7 +893,11 @@ impl Fraction {
 impl fmt::Display for Fraction {
     /// `Fraction(3, 4)`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Fraction({}, {})", self.numerator, self.denominator)
+        f.write_str("Fraction(")?;
+        repr::write_int(f, &self.numerator)?;
+        f.write_str(", ")?;
+        repr::write_int(f, &self.denominator)?;
+        f.write_char(')')
     }
 }
 
