@@ -137,12 +137,19 @@ impl Unpickler {
         self
     }
 
+    /// The persistent loader, if one is set.
+    pub(crate) fn get_persistent_load(&self) -> Option<Arc<dyn PersistentLoad>> {
+        self.persistent.clone()
+    }
+
     /// The limits in force.
     pub fn get_limits(&self) -> &Limits {
         &self.limits
     }
 
-    fn run<'s, I: Input>(
+    /// Runs the machine on one pickle from `dec`; with `record`, every global is recorded
+    /// and refused ones are kept inert (a scan).
+    pub(crate) fn run<'s, I: Input>(
         &'s self,
         dec: &mut Decoder<I>,
         buffers: Option<&'s mut (dyn Iterator<Item = Vec<u8>> + 's)>,
@@ -236,88 +243,4 @@ impl Unpickler {
         let mut dec = Decoder::new(IoInput::new(reader), self.limits.clone());
         self.run(&mut dec, None, None, None)
     }
-
-    /// Loads every pickle in `data`, one after another (each with a fresh memo), until the
-    /// bytes end; with every global recorded and refused ones kept inert, and every
-    /// persistent id recorded (kept inert when no loader is set). This is what
-    /// [`crate::scan`] reports; offsets count from the start of `data`.
-    pub(crate) fn scan_slice(&self, data: &[u8]) -> Vec<crate::scan::PickleReport> {
-        let mut reports = Vec::new();
-        let mut start = 0usize;
-        while start < data.len() {
-            let rest = data.get(start..).unwrap_or_default();
-            let recorder = Arc::new(PidRecorder {
-                inner: self.persistent.clone(),
-                pids: std::sync::Mutex::new(Vec::new()),
-            });
-            let mut scanner = self.clone();
-            scanner.persistent = Some(recorder.clone());
-            let mut dec = Decoder::new(SliceInput::new(rest), self.limits.clone());
-            let mut globals = Vec::new();
-            let result = scanner.run(&mut dec, None, Some(&mut globals), None);
-            let consumed = dec.position() as usize;
-            let pids = recorder
-                .pids
-                .lock()
-                .map(|mut p| std::mem::take(&mut *p))
-                .unwrap_or_default();
-            let failed = result.is_err();
-            let mut report = crate::scan::PickleReport {
-                offset: 0,
-                globals,
-                persistent_ids: pid_offsets(rest, &self.limits)
-                    .into_iter()
-                    .zip(pids)
-                    .map(|(offset, pid)| crate::scan::PersistentId { offset, pid })
-                    .collect(),
-                error: result.err().map(|e| {
-                    let off = e.offset();
-                    (e, off)
-                }),
-            };
-            report.shift(start as u64);
-            reports.push(report);
-            if failed || consumed == 0 {
-                break;
-            }
-            start += consumed;
-        }
-        reports
-    }
-}
-
-/// The persistent loader scan installs: records every id, then calls the caller's loader
-/// if there is one, or keeps the id inert.
-struct PidRecorder {
-    inner: Option<Arc<dyn PersistentLoad>>,
-    pids: std::sync::Mutex<Vec<Value>>,
-}
-
-impl PersistentLoad for PidRecorder {
-    fn persistent_load(&self, pid: Value) -> std::result::Result<Value, String> {
-        if let Ok(mut pids) = self.pids.lock() {
-            pids.push(pid.clone());
-        }
-        match &self.inner {
-            Some(loader) => loader.persistent_load(pid),
-            None => Ok(crate::policy::inert_persistent_id(pid)),
-        }
-    }
-}
-
-/// The offsets of the PERSID and BINPERSID opcodes of the first pickle in `data`, in order
-/// (the machine runs every opcode in order, so the n-th id it loads is the n-th of these).
-fn pid_offsets(data: &[u8], limits: &Limits) -> Vec<u64> {
-    let mut dec = Decoder::new(SliceInput::new(data), limits.clone());
-    let mut offsets = Vec::new();
-    while let Ok(Some(d)) = dec.next_instruction() {
-        match d.opcode {
-            crate::opcode::Opcode::PersId | crate::opcode::Opcode::BinPersId => {
-                offsets.push(d.offset)
-            }
-            crate::opcode::Opcode::Stop => break,
-            _ => {}
-        }
-    }
-    offsets
 }

@@ -25,10 +25,15 @@
 //! assert_eq!((g.offset, g.global.dotted(), g.verdict), (5, "os.system".to_owned(), "refused"));
 //! ```
 
+use std::sync::Arc;
+
+use crate::decode::{Decoder, SliceInput};
 use crate::error::Error;
+use crate::limits::Limits;
 use crate::load::Unpickler;
 use crate::machine::GlobalUse;
 use crate::npy;
+use crate::policy::PersistentLoad;
 use crate::value::Value;
 
 /// What scanning one pickle found.
@@ -68,7 +73,7 @@ impl PickleReport {
 /// Offsets count from the start of `data`.
 pub fn scan(data: &[u8], unpickler: &Unpickler) -> Vec<PickleReport> {
     if !data.starts_with(npy::MAGIC) {
-        return unpickler.scan_slice(data);
+        return scan_slice(unpickler, data);
     }
     let header = match npy::parse_header(data) {
         Ok(h) => h,
@@ -86,7 +91,7 @@ pub fn scan(data: &[u8], unpickler: &Unpickler) -> Vec<PickleReport> {
         return Vec::new();
     }
     let start = header.data_offset;
-    let mut reports = unpickler.scan_slice(data.get(start..).unwrap_or_default());
+    let mut reports = scan_slice(unpickler, data.get(start..).unwrap_or_default());
     for r in &mut reports {
         r.shift(start as u64);
     }
@@ -109,4 +114,93 @@ impl PickleReport {
             self.error = Some((e, off));
         }
     }
+}
+
+/// Loads every pickle in `data`, one after another (each with a fresh memo), until the
+/// bytes end; with every global recorded and refused ones kept inert, and every
+/// persistent id recorded (kept inert when no loader is set). Offsets count from the start
+/// of `data`.
+fn scan_slice(unpickler: &Unpickler, data: &[u8]) -> Vec<PickleReport> {
+    let mut reports = Vec::new();
+    let mut start = 0usize;
+    while start < data.len() {
+        let rest = data.get(start..).unwrap_or_default();
+        let recorder = Arc::new(PidRecorder {
+            inner: unpickler.get_persistent_load(),
+            pids: std::sync::Mutex::new(Vec::new()),
+        });
+        let scanner = unpickler
+            .clone()
+            .persistent_load(SharedRecorder(recorder.clone()));
+        let mut dec = Decoder::new(SliceInput::new(rest), unpickler.get_limits().clone());
+        let mut globals = Vec::new();
+        let result = scanner.run(&mut dec, None, Some(&mut globals), None);
+        let consumed = dec.position() as usize;
+        let pids = recorder
+            .pids
+            .lock()
+            .map(|mut p| std::mem::take(&mut *p))
+            .unwrap_or_default();
+        let failed = result.is_err();
+        let mut report = PickleReport {
+            offset: 0,
+            globals,
+            persistent_ids: pid_offsets(rest, unpickler.get_limits())
+                .into_iter()
+                .zip(pids)
+                .map(|(offset, pid)| PersistentId { offset, pid })
+                .collect(),
+            error: result.err().map(|e| {
+                let off = e.offset();
+                (e, off)
+            }),
+        };
+        report.shift(start as u64);
+        reports.push(report);
+        if failed || consumed == 0 {
+            break;
+        }
+        start += consumed;
+    }
+    reports
+}
+
+/// The persistent loader scan installs: records every id, then calls the caller's loader
+/// if there is one, or keeps the id inert.
+struct PidRecorder {
+    inner: Option<Arc<dyn PersistentLoad>>,
+    pids: std::sync::Mutex<Vec<Value>>,
+}
+
+/// The recorder as the scanning unpickler holds it, shared with the scan loop.
+struct SharedRecorder(Arc<PidRecorder>);
+
+impl PersistentLoad for SharedRecorder {
+    fn persistent_load(&self, pid: Value) -> std::result::Result<Value, String> {
+        let this = &self.0;
+        if let Ok(mut pids) = this.pids.lock() {
+            pids.push(pid.clone());
+        }
+        match &this.inner {
+            Some(loader) => loader.persistent_load(pid),
+            None => Ok(crate::policy::inert_persistent_id(pid)),
+        }
+    }
+}
+
+/// The offsets of the PERSID and BINPERSID opcodes of the first pickle in `data`, in order
+/// (the machine runs every opcode in order, so the n-th id it loads is the n-th of these).
+fn pid_offsets(data: &[u8], limits: &Limits) -> Vec<u64> {
+    let mut dec = Decoder::new(SliceInput::new(data), limits.clone());
+    let mut offsets = Vec::new();
+    while let Ok(Some(d)) = dec.next_instruction() {
+        match d.opcode {
+            crate::opcode::Opcode::PersId | crate::opcode::Opcode::BinPersId => {
+                offsets.push(d.offset)
+            }
+            crate::opcode::Opcode::Stop => break,
+            _ => {}
+        }
+    }
+    offsets
 }

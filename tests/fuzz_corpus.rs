@@ -75,7 +75,7 @@ fn loader(policy: impl Policy + 'static, limits: Limits) -> Unpickler {
             if pid.as_str() == Some("x") {
                 Err("no such object".to_owned())
             } else {
-                Ok(Value::Tuple(vec![Value::Str("persistent".into()), pid]))
+                Ok(Value::tuple([Value::from("persistent"), pid]))
             }
         })
 }

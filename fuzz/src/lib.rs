@@ -45,7 +45,7 @@ pub fn persistent(pid: Value) -> Result<Value, String> {
     if pid.as_str() == Some("x") {
         return Err("no such object".to_owned());
     }
-    Ok(Value::Tuple(vec![Value::Str("persistent".into()), pid]))
+    Ok(Value::tuple([Value::from("persistent"), pid]))
 }
 
 /// A loader with `policy`, `limits` and both hooks.

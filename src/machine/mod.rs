@@ -317,7 +317,7 @@ impl<'a> Machine<'a> {
 
     fn py2_string(&self, bytes: std::borrow::Cow<'_, [u8]>) -> Result<Value> {
         Ok(match self.setup.encoding {
-            Encoding::Bytes => Value::Bytes(bytes.into_owned()),
+            Encoding::Bytes => Value::bytes(&bytes),
             Encoding::Latin1 => Value::Str(
                 bytes
                     .iter()
@@ -789,8 +789,8 @@ impl<'a> Machine<'a> {
             I::Int(Int::Big(b)) => self.push_value(Value::BigInt(Box::new(b)))?,
             I::Float(f) => self.push_scalar(Value::Float(f))?,
             I::Unicode(s) => self.push_value(Value::Str(s.into()))?,
-            I::Bytes(b) => self.push_value(Value::Bytes(b.into_owned()))?,
-            I::ByteArray(b) => self.push_value(Value::ByteArray(b.into_owned()))?,
+            I::Bytes(b) => self.push_value(Value::bytes(&b))?,
+            I::ByteArray(b) => self.push_value(Value::bytearray(&b))?,
             I::String(b) => {
                 let v = self.py2_string(b)?;
                 self.push_value(v)?
@@ -1094,7 +1094,7 @@ impl<'a> Machine<'a> {
                 let buf = buffers
                     .next()
                     .ok_or_else(|| Error::malformed("not enough out-of-band buffers"))?;
-                self.push_value(Value::ByteArray(buf))?;
+                self.push_value(Value::ByteArray(buf.into()))?;
             }
             I::ReadonlyBuffer => self.readonly_buffer()?,
             I::Proto(p) => {
