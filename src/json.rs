@@ -54,11 +54,11 @@ pub fn write<W: Write + ?Sized>(out: &mut W, v: &Value) -> fmt::Result {
         Value::Int(i) => write!(out, "{i}"),
         Value::BigInt(b) => write!(out, "{{\"$int\": \"{b}\"}}"),
         Value::Float(f) => write_float(out, *f),
-        Value::Complex(re, im) => {
+        Value::Complex(c) => {
             out.write_str("{\"$complex\": [")?;
-            write_float(out, *re)?;
+            write_float(out, c.re)?;
             out.write_str(", ")?;
-            write_float(out, *im)?;
+            write_float(out, c.im)?;
             out.write_str("]}")
         }
         Value::Str(s) => write_str(out, s),

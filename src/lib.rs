@@ -34,7 +34,8 @@
 //!
 //! [`decode`] turns bytes into instructions, the machine runs them, [`policy`] decides
 //! every global, [`presets`] are ready policies, [`value`] is the result, [`dis`] and
-//! [`scan`] list and report, [`npy`] reads `.npy` files.
+//! [`scan`] list and report, [`npy`] reads `.npy` files, [`torch`] reads PyTorch
+//! checkpoints.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -52,6 +53,7 @@ pub mod presets;
 pub mod scan;
 #[cfg(feature = "serde")]
 pub mod serde;
+pub mod torch;
 pub mod value;
 
 pub use error::{Category, Error, ErrorKind, Result};

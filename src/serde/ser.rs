@@ -27,10 +27,10 @@ impl Serialize for Value {
                 }
             }
             Value::Float(f) => s.serialize_f64(*f),
-            Value::Complex(re, im) => {
+            Value::Complex(c) => {
                 let mut t = s.serialize_tuple(2)?;
-                t.serialize_element(re)?;
-                t.serialize_element(im)?;
+                t.serialize_element(&c.re)?;
+                t.serialize_element(&c.im)?;
                 t.end()
             }
             Value::Str(x) => s.serialize_str(x),

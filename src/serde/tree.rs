@@ -51,7 +51,7 @@ pub(crate) struct ValueNode<'a, const LEND: bool>(pub &'a Value);
 /// The items of a [`Value`] sequence.
 pub(crate) enum ValueItems<'a> {
     Values(std::slice::Iter<'a, Value>),
-    Keys(indexmap::set::Iter<'a, Key>),
+    Keys(std::slice::Iter<'a, Key>),
 }
 
 impl<'a> Iterator for ValueItems<'a> {
@@ -88,7 +88,7 @@ impl<'a, const LEND: bool> Iterator for Items<'a, LEND> {
 impl<const LEND: bool> ExactSizeIterator for Items<'_, LEND> {}
 
 /// The pairs of a [`Value`] mapping, as nodes.
-pub(crate) struct Pairs<'a, const LEND: bool>(indexmap::map::Iter<'a, Key, Value>);
+pub(crate) struct Pairs<'a, const LEND: bool>(std::slice::Iter<'a, (Key, Value)>);
 
 impl<'a, const LEND: bool> Iterator for Pairs<'a, LEND> {
     type Item = (ValueNode<'a, LEND>, ValueNode<'a, LEND>);
@@ -116,16 +116,16 @@ where
         Value::Int(i) => Shape::Int(*i),
         Value::BigInt(b) => Shape::Big(b),
         Value::Float(f) => Shape::Float(*f),
-        Value::Complex(re, im) => Shape::Complex(*re, *im),
+        Value::Complex(c) => Shape::Complex(c.re, c.im),
         Value::Str(s) => Shape::StrT(s),
         Value::Bytes(b) | Value::ByteArray(b) => Shape::BytesT(b),
         Value::Tuple(items) | Value::List(items) => seq(ValueItems::Values(items.iter())),
         Value::Set(s) | Value::FrozenSet(s) => seq(ValueItems::Keys(s.iter())),
         Value::Deque(d) => seq(ValueItems::Values(d.items().iter())),
         Value::Dict(d) | Value::OrderedDict(d) | Value::Counter(d) => {
-            Shape::Map(v.type_name(), Pairs(d.iter()))
+            Shape::Map(v.type_name(), Pairs(d.as_slice().iter()))
         }
-        Value::DefaultDict(d) => Shape::Map(v.type_name(), Pairs(d.dict().iter())),
+        Value::DefaultDict(d) => Shape::Map(v.type_name(), Pairs(d.dict().as_slice().iter())),
         Value::NdArray(a) => match a.objects() {
             Some(objects) => seq(ValueItems::Values(objects.iter())),
             None => Shape::Rich(v),

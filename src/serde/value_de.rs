@@ -48,10 +48,10 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::Str(s.into()))
     }
     fn visit_bytes<E>(self, b: &[u8]) -> Result<Value, E> {
-        Ok(Value::Bytes(b.to_vec()))
+        Ok(Value::bytes(b))
     }
     fn visit_byte_buf<E>(self, b: Vec<u8>) -> Result<Value, E> {
-        Ok(Value::Bytes(b))
+        Ok(Value::bytes(&b))
     }
     fn visit_unit<E>(self) -> Result<Value, E> {
         Ok(Value::None)
@@ -71,7 +71,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
         while let Some(x) = seq.next_element()? {
             items.push(x);
         }
-        Ok(Value::List(items))
+        Ok(Value::list(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut d = Dict::with_capacity(map.size_hint().unwrap_or(0).min(4096));
