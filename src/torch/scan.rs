@@ -52,20 +52,6 @@ fn expected_member(rel: &str) -> bool {
         .is_some_and(|k| !k.is_empty() && !k.contains('/'))
 }
 
-fn shift(mut r: PickleReport, base: u64) -> PickleReport {
-    r.offset += base;
-    for g in &mut r.globals {
-        g.offset += base;
-    }
-    for p in &mut r.persistent_ids {
-        p.offset += base;
-    }
-    if let Some((_, off)) = &mut r.error {
-        *off = off.map(|o| o + base);
-    }
-    r
-}
-
 impl Loader {
     /// Scans a checkpoint without loading it: every pickle goes through the machine with
     /// this loader's policy and limits, refused globals kept inert so that all are
@@ -80,7 +66,7 @@ impl Loader {
         match super::detect(data) {
             Some(Format::Zip) => self.scan_zip(&unpickler, data),
             Some(Format::Legacy) => {
-                let reports = unpickler.scan_slice(data);
+                let reports = crate::scan::scan(data, &unpickler);
                 let pickles = reports
                     .into_iter()
                     .zip(LEGACY_ROLES)
@@ -146,10 +132,11 @@ impl Loader {
                         e.name
                     ));
                 }
-                for report in unpickler.scan_slice(bytes) {
+                for mut report in crate::scan::scan(bytes, unpickler) {
+                    report.shift(e.data.start as u64);
                     pickles.push(MemberReport {
                         name: e.name.clone(),
-                        report: shift(report, e.data.start as u64),
+                        report,
                     });
                 }
             }
