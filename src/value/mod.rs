@@ -6,6 +6,7 @@ pub mod ndarray;
 mod printable;
 pub(crate) mod repr;
 pub mod stdlib_types;
+mod surrogate;
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ pub use self::stdlib_types::{
     Date, DateTime, Decimal, DecimalKind, DefaultDict, Deque, Fraction, SafeUuid, Time, TimeDelta,
     TimeZone, TzInfo, Uuid,
 };
+pub use self::surrogate::{CodePoint, SurrogateStr};
 
 /// A Python `dict`: insertion order kept, keys compared with Python's equality
 /// (`1`, `1.0` and `True` are the same key).
@@ -105,6 +107,9 @@ pub enum Value {
     /// A PyTorch tensor, parameter or storage (the `torch` preset): prints as torch's
     /// repr, `tensor([1., 2.])` (see [`crate::torch`]).
     Tensor(Box<crate::torch::Tensor>),
+    /// A `str` holding lone surrogates (`'\udcff'`), which [`Value::Str`] cannot: prints as
+    /// Python's `repr()`. A string without one is always [`Value::Str`].
+    SurrogateStr(Box<SurrogateStr>),
 }
 
 /// A global named by a pickle: `module` and `name` as Python's `find_class` would receive
@@ -227,6 +232,7 @@ impl Value {
             Value::NumpyScalar(a) => a.dtype.scalar_type_name(),
             Value::Dtype(_) => "dtype",
             Value::Tensor(_) => "Tensor",
+            Value::SurrogateStr(_) => "str",
         }
     }
 
@@ -343,6 +349,7 @@ pub(crate) fn metrics(v: &Value) -> Metrics {
         m.size = m.size.saturating_add(VALUE_BYTES);
         let payload: u64 = match v {
             Value::Str(s) => s.len() as u64,
+            Value::SurrogateStr(s) => s.as_bytes().len() as u64,
             Value::Bytes(b) | Value::ByteArray(b) => b.len() as u64,
             Value::BigInt(b) => {
                 m.int_bits = m.int_bits.max(b.bits());
