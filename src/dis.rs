@@ -54,7 +54,24 @@ use crate::value::repr::{
 /// the lines it prints before the fault are written and the error is returned; also any
 /// decoder error (truncated input, unknown opcode, bad frame, a limit), and a write error.
 pub fn dis<W: io::Write>(data: &[u8], out: &mut W) -> Result<()> {
-    with_buffer(Decoder::from_slice(data, limits()).for_listing(), out)
+    with_buffer(Decoder::from_slice(data, limits()).for_listing(), 0, out)
+}
+
+/// Like [`dis`] for the pickle that starts `start` bytes into `data` (the pickle in a
+/// `.npy` file, a later pickle in a stream), with every offset — in the listing and in an
+/// error — counted from the start of `data`. This is what `pickletools.dis` prints for a
+/// file positioned at `start` (it takes offsets from the file's `tell()`).
+///
+/// # Errors
+///
+/// As [`dis`]; a `start` past the end of `data` is truncated input.
+pub fn dis_at<W: io::Write>(data: &[u8], start: usize, out: &mut W) -> Result<()> {
+    let rest = data.get(start..).unwrap_or_default();
+    with_buffer(
+        Decoder::from_slice(rest, limits()).for_listing(),
+        start as u64,
+        out,
+    )
 }
 
 /// The decoder's limits for a listing: the defaults, except that an int of any width is
@@ -70,14 +87,14 @@ fn limits() -> Limits {
 ///
 /// As [`dis`], plus read errors.
 pub fn dis_reader<R: io::BufRead, W: io::Write>(reader: R, out: &mut W) -> Result<()> {
-    with_buffer(Decoder::from_reader(reader, limits()).for_listing(), out)
+    with_buffer(Decoder::from_reader(reader, limits()).for_listing(), 0, out)
 }
 
 /// Runs the listing through a buffer that is flushed whatever the outcome, so the lines
-/// printed before a fault always reach `out`.
-fn with_buffer<I: Input, W: io::Write>(decoder: Decoder<I>, out: &mut W) -> Result<()> {
+/// printed before a fault always reach `out`. Offsets are moved by `base`.
+fn with_buffer<I: Input, W: io::Write>(decoder: Decoder<I>, base: u64, out: &mut W) -> Result<()> {
     let mut buffered = io::BufWriter::new(out);
-    let result = run(decoder, &limits(), &mut buffered);
+    let result = run(decoder, base, &limits(), &mut buffered);
     let flushed = io::Write::flush(&mut buffered);
     result?;
     flushed?;
@@ -86,14 +103,15 @@ fn with_buffer<I: Input, W: io::Write>(decoder: Decoder<I>, out: &mut W) -> Resu
 
 fn run<I: Input, W: io::Write>(
     mut decoder: Decoder<I>,
+    base: u64,
     limits: &Limits,
     out: &mut W,
 ) -> Result<()> {
     let mut machine = Machine::default();
     let mut line = String::new();
     let mut stop_offset = 0;
-    while let Some(decoded) = decoder.next_instruction()? {
-        let (offset, opcode) = (decoded.offset, decoded.opcode);
+    while let Some(decoded) = decoder.next_instruction().map_err(|e| e.offset_by(base))? {
+        let (offset, opcode) = (decoded.offset + base, decoded.opcode);
         stop_offset = offset;
         let at = |e: Error| e.at(offset, Some(opcode));
         // pickletools' genops reads the argument before anything is printed.

@@ -317,7 +317,7 @@ impl<'a> Machine<'a> {
 
     fn py2_string(&self, bytes: std::borrow::Cow<'_, [u8]>) -> Result<Value> {
         Ok(match self.setup.encoding {
-            Encoding::Bytes => Value::Bytes(bytes.into_owned()),
+            Encoding::Bytes => Value::bytes(&bytes),
             Encoding::Latin1 => Value::Str(
                 bytes
                     .iter()
@@ -794,8 +794,8 @@ impl<'a> Machine<'a> {
                     .ok_or_else(|| Error::malformed("invalid surrogatepass UTF-8"))?;
                 self.push_value(Value::SurrogateStr(Box::new(s)))?
             }
-            I::Bytes(b) => self.push_value(Value::Bytes(b.into_owned()))?,
-            I::ByteArray(b) => self.push_value(Value::ByteArray(b.into_owned()))?,
+            I::Bytes(b) => self.push_value(Value::bytes(&b))?,
+            I::ByteArray(b) => self.push_value(Value::bytearray(&b))?,
             I::String(b) => {
                 let v = self.py2_string(b)?;
                 self.push_value(v)?
@@ -1110,7 +1110,7 @@ impl<'a> Machine<'a> {
                 let buf = buffers
                     .next()
                     .ok_or_else(|| Error::malformed("not enough out-of-band buffers"))?;
-                self.push_value(Value::ByteArray(buf))?;
+                self.push_value(Value::ByteArray(buf.into()))?;
             }
             I::ReadonlyBuffer => self.readonly_buffer()?,
             I::Proto(p) => {
