@@ -1,4 +1,4 @@
-//! The `unpickle` command: `show`, `dis` and `scan` over the library.
+//! The `unpickle` command: `show`, `dis`, `scan` and `convert` over the library.
 //!
 //! Exit codes: 0 done; 1 malformed or invalid pickle; 2 usage or I/O error; 3 refused by
 //! the policy; 4 a resource limit was exceeded.
@@ -13,6 +13,9 @@ const USAGE: &str = "usage:
                 (a .npy file is read as numpy's format; its object-array pickle obeys the policy)
   unpickle dis  FILE|-
   unpickle scan [--policy strict|stdlib|numpy|opaque] FILE...
+  unpickle convert [--tensors-only] CHECKPOINT OUT.safetensors
+                (a PyTorch checkpoint loaded under the torch preset, written as safetensors;
+                 a refused checkpoint writes nothing)
 
 exit codes: 0 done, 1 malformed or invalid pickle, 2 usage or I/O error,
             3 refused by the policy, 4 a resource limit was exceeded";
@@ -202,6 +205,42 @@ fn dis(args: &[String]) -> ExitCode {
     }
 }
 
+fn convert(args: &[String]) -> ExitCode {
+    let mut opts = unpickle::convert::Options::new();
+    let mut files = Vec::new();
+    for a in args {
+        match a.as_str() {
+            "--tensors-only" => opts = opts.tensors_only(true),
+            s if s.starts_with("--") => return usage(&format!("unknown option {s}")),
+            _ => files.push(a.as_str()),
+        }
+    }
+    let [input, output] = files.as_slice() else {
+        return usage("convert takes CHECKPOINT and OUT.safetensors");
+    };
+    match unpickle::convert::convert_file(input, output, &opts) {
+        Ok(r) => {
+            println!(
+                "{output}: {} tensors ({} bytes), {} aliases, {} values in metadata{}",
+                r.tensors,
+                r.data_bytes,
+                r.aliases,
+                r.values,
+                if r.values_left_out > 0 {
+                    format!(", {} left out", r.values_left_out)
+                } else {
+                    String::new()
+                }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("unpickle: {input}: {e}");
+            exit_for(&e)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((cmd, rest)) = args.split_first() else {
@@ -211,6 +250,7 @@ fn main() -> ExitCode {
         "show" => show(rest),
         "scan" => scan(rest),
         "dis" => dis(rest),
+        "convert" => convert(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             ExitCode::SUCCESS
