@@ -107,11 +107,11 @@ pub enum ConvertError {
     /// A tensor whose storage bytes were not loaded (a bare `data.pkl`).
     #[error("the bytes of tensor {0:?} were not loaded")]
     NotLoaded(String),
-    /// The header would exceed [`MAX_HEADER_BYTES`].
+    /// The header would exceed [`MAX_HEADER_BYTES`]; the name of the entry where it did.
     #[error(
-        "the safetensors header would be {0} bytes, over the {MAX_HEADER_BYTES} readers accept"
+        "the safetensors header would pass the {MAX_HEADER_BYTES} bytes readers accept (at {0:?})"
     )]
-    HeaderTooLarge(usize),
+    HeaderTooLarge(String),
 }
 
 impl ConvertError {
@@ -148,6 +148,7 @@ impl Options {
 
 /// What a conversion wrote.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Report {
     /// Tensors written (aliases not counted).
     pub tensors: usize,
@@ -367,6 +368,32 @@ fn json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// `v`'s repr, or [`ConvertError::HeaderTooLarge`] as soon as it passes `budget` bytes (a
+/// large `bytes` value prints four times its size: it is never printed whole).
+fn repr_within(v: &Value, name: &str, budget: usize) -> Result<String> {
+    struct Capped {
+        s: String,
+        budget: usize,
+    }
+    impl fmt::Write for Capped {
+        fn write_str(&mut self, part: &str) -> fmt::Result {
+            if self.s.len().saturating_add(part.len()) > self.budget {
+                return Err(fmt::Error);
+            }
+            self.s.push_str(part);
+            Ok(())
+        }
+    }
+    let mut out = Capped {
+        s: String::new(),
+        budget,
+    };
+    match fmt::write(&mut out, format_args!("{v}")) {
+        Ok(()) => Ok(out.s),
+        Err(_) => Err(ConvertError::HeaderTooLarge(name.to_owned()).into()),
+    }
+}
+
 /// Whether two tensors are the very same view (and so one may stand for the other).
 fn same_view(a: &Tensor, b: &Tensor) -> bool {
     Storage::same(a.storage(), b.storage())
@@ -420,6 +447,7 @@ pub fn plan<'a>(value: &'a Value, opts: &Options) -> Result<Plan<'a>> {
     // (node, name, tensor) and (node, name, repr), in value order.
     let mut tensors: Vec<(usize, String, &Tensor)> = Vec::new();
     let mut values: Vec<(usize, String, String)> = Vec::new();
+    let mut repr_bytes = 0usize;
     let mut report = Report::default();
     for (i, n) in nodes.iter().enumerate().skip(1) {
         let parent = nodes.get(n.parent);
@@ -461,7 +489,13 @@ pub fn plan<'a>(value: &'a Value, opts: &Options) -> Result<Plan<'a>> {
                 if opts.tensors_only {
                     report.values_left_out += 1;
                 } else {
-                    values.push((i, name.clone(), other.to_string()));
+                    let repr = repr_within(
+                        other,
+                        &name,
+                        MAX_HEADER_BYTES - repr_bytes.min(MAX_HEADER_BYTES),
+                    )?;
+                    repr_bytes = repr_bytes.saturating_add(repr.len() + name.len());
+                    values.push((i, name.clone(), repr));
                 }
             }
         }
@@ -566,7 +600,7 @@ pub fn plan<'a>(value: &'a Value, opts: &Options) -> Result<Plan<'a>> {
         header.push(b':');
         json_str(&mut header, v);
         if header.len() > MAX_HEADER_BYTES {
-            return Err(ConvertError::HeaderTooLarge(header.len()).into());
+            return Err(ConvertError::HeaderTooLarge(k.clone()).into());
         }
     }
     header.push(b'}');
@@ -587,13 +621,14 @@ pub fn plan<'a>(value: &'a Value, opts: &Options) -> Result<Plan<'a>> {
         header.extend_from_slice(format!("],\"data_offsets\":[{offset},{end}]}}").as_bytes());
         offset = end;
         if header.len() > MAX_HEADER_BYTES {
-            return Err(ConvertError::HeaderTooLarge(header.len()).into());
+            return Err(ConvertError::HeaderTooLarge(e.name.clone()).into());
         }
     }
     header.push(b'}');
     let padded = header.len().next_multiple_of(8);
     if padded > MAX_HEADER_BYTES {
-        return Err(ConvertError::HeaderTooLarge(padded).into());
+        let last = entries.last().map(|e| e.name.clone()).unwrap_or_default();
+        return Err(ConvertError::HeaderTooLarge(last).into());
     }
     header.resize(padded, b' ');
     report.tensors = entries.len();

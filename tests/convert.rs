@@ -770,3 +770,20 @@ fn a_failed_write_leaves_neither_output_nor_temporary_file() {
     assert_eq!(listing(&d), ["model.safetensors", "out.safetensors"]);
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn a_header_past_what_readers_accept_is_an_error_before_it_is_built() {
+    // 26 MB of zero bytes print as 104 MB of b'\x00…': past the crate's 100 MB header.
+    let s = f32_storage("0", [1.0]);
+    let v = dict(vec![
+        ("w", view(&s, DType::Float32, 0, &[1], &[1])),
+        ("blob", Value::Bytes(vec![0; 26_000_000])),
+    ]);
+    assert_eq!(
+        convert_error(&v),
+        ConvertError::HeaderTooLarge("blob".into())
+    );
+    // Left out, it is no obstacle.
+    let out = convert_value(&v, &Options::new().tensors_only(true)).unwrap();
+    assert_eq!(read_back(&out).0.len(), 1);
+}
