@@ -406,20 +406,23 @@ fn nested_names_are_joined_with_dots_and_other_values_kept_as_repr() {
         ("state", Value::Dict(Box::new(state))),
         (
             "param_groups",
-            Value::List(vec![dict(vec![
-                ("lr", Value::Float(0.001)),
-                (
-                    "betas",
-                    Value::Tuple(vec![Value::Float(0.9), Value::Float(0.999)]),
-                ),
-                ("params", Value::List(vec![Value::Int(0)])),
-            ])]),
+            Value::List(
+                vec![dict(vec![
+                    ("lr", Value::Float(0.001)),
+                    (
+                        "betas",
+                        Value::Tuple(vec![Value::Float(0.9), Value::Float(0.999)].into()),
+                    ),
+                    ("params", Value::List(vec![Value::Int(0)].into())),
+                ])]
+                .into(),
+            ),
         ),
         ("name", Value::Str("it's".into())),
-        ("empty", Value::List(vec![])),
+        ("empty", Value::List(Default::default())),
         (
             "pair",
-            Value::Tuple(vec![Value::None, view(&s2, DType::Float32, 0, &[2], &[1])]),
+            Value::Tuple(vec![Value::None, view(&s2, DType::Float32, 0, &[2], &[1])].into()),
         ),
     ]);
     let out = convert_value(&v, &Options::new()).unwrap();
@@ -777,7 +780,7 @@ fn a_header_past_what_readers_accept_is_an_error_before_it_is_built() {
     let s = f32_storage("0", [1.0]);
     let v = dict(vec![
         ("w", view(&s, DType::Float32, 0, &[1], &[1])),
-        ("blob", Value::Bytes(vec![0; 26_000_000])),
+        ("blob", Value::Bytes(vec![0; 26_000_000].into())),
     ]);
     assert_eq!(
         convert_error(&v),

@@ -252,6 +252,40 @@ where
     }
 }
 
+/// The inert node that stands for a persistent id nobody resolved: a call of
+/// `pickle.persistent_load` with the id, printed `pickle.persistent_load(pid)` (e.g.
+/// `pickle.persistent_load(('storage', torch.FloatStorage, '0', 'cpu', 6))`). Nothing is
+/// loaded. This is what [`crate::scan`] shows for persistent ids when no loader is set,
+/// and what [`InertPersistent`] returns.
+pub fn inert_persistent_id(pid: Value) -> Value {
+    Value::Object(Box::new(crate::value::Object {
+        callable: Value::Global(Box::new(Global::new("pickle", "persistent_load"))),
+        kind: crate::value::CallKind::Call,
+        args: vec![pid],
+        kwargs: Vec::new(),
+        mutations: Vec::new(),
+    }))
+}
+
+/// A persistent loader that resolves nothing and keeps every id as the inert node of
+/// [`inert_persistent_id`]: for inspecting a pickle that refers to outside objects (a torch
+/// checkpoint's `data.pkl`), as `unpickle show --policy opaque` does.
+///
+/// ```
+/// use unpickle::{policy::InertPersistent, presets, Unpickler};
+/// let loader = Unpickler::new().policy(presets::opaque()).persistent_load(InertPersistent);
+/// let v = loader.load_slice(b"Pstorage0\n.").unwrap();
+/// assert_eq!(v.to_string(), "pickle.persistent_load('storage0')");
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct InertPersistent;
+
+impl PersistentLoad for InertPersistent {
+    fn persistent_load(&self, pid: Value) -> Result<Value, String> {
+        Ok(inert_persistent_id(pid))
+    }
+}
+
 /// The extension registry (Python's `copyreg.add_extension`): codes that EXT1/EXT2/EXT4
 /// name, mapped to globals, which then go through the policy like any other global.
 /// Empty by default, as in Python.

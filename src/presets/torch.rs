@@ -254,7 +254,7 @@ fn rebuild_from_type_v2(args: Vec<Value>) -> Result<Value, String> {
     let Value::Tuple(fargs) = fargs else {
         return Err("args must be a tuple".to_owned());
     };
-    let v = rebuild(&name, fargs)?;
+    let v = rebuild(&name, fargs.into())?;
     match v {
         Value::Tensor(t) if param => {
             let rg = t.requires_grad();
