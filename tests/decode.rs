@@ -1,9 +1,13 @@
 //! The decoder: the `io::Read` path yields exactly the slice path's instructions, whatever
 //! the chunking, and lying length fields fail fast as truncated input.
 
+#[path = "support/timing.rs"]
+mod timing;
+
 use std::io::Read;
 use std::path::Path;
-use std::time::Instant;
+
+use timing::hang_guard;
 
 use unpickle::decode::{Decoded, Decoder, Instruction};
 use unpickle::{ErrorKind, Limits};
@@ -176,17 +180,20 @@ fn lying_lengths_fail_fast_as_truncated() {
             }
         }
     }
+    // Nothing proportional to the claimed length is allocated: the heap bounds of
+    // `hostile::lying_length_fields` check that; the timer here is only a hang guard.
     for case in &cases {
-        let start = Instant::now();
-        let slice = unpickle::Unpickler::new()
-            .limits(limits.clone())
-            .load_slice(case)
-            .unwrap_err();
-        let stream = unpickle::Unpickler::new()
-            .limits(limits.clone())
-            .load_reader(&case[..])
-            .unwrap_err();
-        let elapsed = start.elapsed();
+        let (slice, stream) = hang_guard(|| {
+            let slice = unpickle::Unpickler::new()
+                .limits(limits.clone())
+                .load_slice(case)
+                .unwrap_err();
+            let stream = unpickle::Unpickler::new()
+                .limits(limits.clone())
+                .load_reader(&case[..])
+                .unwrap_err();
+            (slice, stream)
+        });
         for e in [&slice, &stream] {
             assert!(
                 matches!(e.kind(), ErrorKind::Truncated(_)),
@@ -194,9 +201,6 @@ fn lying_lengths_fail_fast_as_truncated() {
             );
             assert_eq!(e.offset(), Some(2), "{case:x?}: {e}");
         }
-        // Generous bound: debug builds on a loaded machine. The point is that nothing
-        // proportional to the claimed length happens.
-        assert!(elapsed.as_millis() < 500, "{case:x?} took {elapsed:?}");
     }
 }
 

@@ -178,7 +178,8 @@ fn check(data: &[u8], policy: &Allowlist, limits: &Limits) -> Result<(), String>
 
 /// Replays on a thread with a 16 MiB stack: values nested up to the depth limit are
 /// dropped, cloned and printed recursively, which an unoptimised build cannot always do
-/// in a test thread's 2 MiB (see THREAT_MODEL.md).
+/// in a test thread's 2 MiB (README.md, "Threat model": "Limits are only as safe as their
+/// values").
 /// The listing from a slice and from a reader fed one byte at a time is the same, and
 /// ends the same way (the `dis` fuzz target's check).
 fn check_dis(data: &[u8]) -> Result<(), String> {
