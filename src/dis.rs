@@ -38,7 +38,8 @@ use crate::value::repr::{write_bytearray, write_bytes, write_float, write_str};
 /// Lists one pickle, up to and including its STOP, exactly as `python3 -m pickletools`
 /// does, ending with the `highest protocol among opcodes = N` line.
 ///
-/// Bytes after STOP are not read. The decoder runs with [`Limits::default`]; besides, at
+/// Bytes after STOP are not read. The decoder runs with [`Limits::default`] (but ints of
+/// any width, as pickletools); besides, at
 /// most [`Limits::get_max_marks`] MARKs may be open and [`Limits::get_max_memo`] memo
 /// entries stored (pickletools has no such bounds).
 ///
@@ -49,7 +50,26 @@ use crate::value::repr::{write_bytearray, write_bytes, write_float, write_str};
 /// the lines it prints before the fault are written and the error is returned; also any
 /// decoder error (truncated input, unknown opcode, bad frame, a limit), and a write error.
 pub fn dis<W: io::Write>(data: &[u8], out: &mut W) -> Result<()> {
-    with_buffer(Decoder::from_slice(data, Limits::default()), out)
+    with_buffer(Decoder::from_slice(data, limits()), 0, out)
+}
+
+/// Like [`dis`] for the pickle that starts `start` bytes into `data` (the pickle in a
+/// `.npy` file, a later pickle in a stream), with every offset — in the listing and in an
+/// error — counted from the start of `data`. This is what `pickletools.dis` prints for a
+/// file positioned at `start` (it takes offsets from the file's `tell()`).
+///
+/// # Errors
+///
+/// As [`dis`]; a `start` past the end of `data` is truncated input.
+pub fn dis_at<W: io::Write>(data: &[u8], start: usize, out: &mut W) -> Result<()> {
+    let rest = data.get(start..).unwrap_or_default();
+    with_buffer(Decoder::from_slice(rest, limits()), start as u64, out)
+}
+
+/// The decoder's limits for a listing: the defaults, except that an int of any width is
+/// read (pickletools reads it, and fails only when it cannot print it).
+fn limits() -> Limits {
+    Limits::default().max_int_bits(u64::MAX)
 }
 
 /// Like [`dis`], reading the pickle from `reader` (through [`Decoder::from_reader`]); the
@@ -59,14 +79,14 @@ pub fn dis<W: io::Write>(data: &[u8], out: &mut W) -> Result<()> {
 ///
 /// As [`dis`], plus read errors.
 pub fn dis_reader<R: io::BufRead, W: io::Write>(reader: R, out: &mut W) -> Result<()> {
-    with_buffer(Decoder::from_reader(reader, Limits::default()), out)
+    with_buffer(Decoder::from_reader(reader, limits()), 0, out)
 }
 
 /// Runs the listing through a buffer that is flushed whatever the outcome, so the lines
-/// printed before a fault always reach `out`.
-fn with_buffer<I: Input, W: io::Write>(decoder: Decoder<I>, out: &mut W) -> Result<()> {
+/// printed before a fault always reach `out`. Offsets are moved by `base`.
+fn with_buffer<I: Input, W: io::Write>(decoder: Decoder<I>, base: u64, out: &mut W) -> Result<()> {
     let mut buffered = io::BufWriter::new(out);
-    let result = run(decoder, &Limits::default(), &mut buffered);
+    let result = run(decoder, base, &limits(), &mut buffered);
     let flushed = io::Write::flush(&mut buffered);
     result?;
     flushed?;
@@ -75,14 +95,15 @@ fn with_buffer<I: Input, W: io::Write>(decoder: Decoder<I>, out: &mut W) -> Resu
 
 fn run<I: Input, W: io::Write>(
     mut decoder: Decoder<I>,
+    base: u64,
     limits: &Limits,
     out: &mut W,
 ) -> Result<()> {
     let mut machine = Machine::default();
     let mut line = String::new();
     let mut stop_offset = 0;
-    while let Some(decoded) = decoder.next_instruction()? {
-        let (offset, opcode) = (decoded.offset, decoded.opcode);
+    while let Some(decoded) = decoder.next_instruction().map_err(|e| e.offset_by(base))? {
+        let (offset, opcode) = (decoded.offset + base, decoded.opcode);
         stop_offset = offset;
         let at = |e: Error| e.at(offset, Some(opcode));
         // pickletools' genops reads the argument before anything is printed.

@@ -55,6 +55,9 @@ pub enum ErrorKind {
     /// Reading the input failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// A PyTorch checkpoint's container is not acceptable (see [`crate::torch`]).
+    #[error("{0}")]
+    Checkpoint(crate::torch::CheckpointError),
 }
 
 /// A coarse classification of an [`Error`], the one the command-line tool maps to exit
@@ -124,6 +127,16 @@ impl Error {
         self
     }
 
+    /// Moves the position by `base` bytes: for an error met in data that starts `base`
+    /// bytes into a larger input (a later pickle in a stream, the pickle in a `.npy` file),
+    /// so that the offset counts from the start of that input.
+    pub(crate) fn offset_by(mut self, base: u64) -> Error {
+        if let Some(offset) = self.0.offset.as_mut() {
+            *offset = offset.saturating_add(base);
+        }
+        self
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> &ErrorKind {
         &self.0.kind
@@ -131,6 +144,16 @@ impl Error {
 
     /// The byte offset of the opcode where the error was met (the start of the opcode
     /// byte), where one applies.
+    ///
+    /// It counts from the start of the input of the call that returned the error:
+    /// - [`crate::from_slice`], [`crate::Unpickler::load_slice`]: the slice;
+    /// - [`crate::from_reader`], [`crate::Unpickler::load_reader`]: where the reader was
+    ///   when the call began (the start of this pickle);
+    /// - [`crate::stream::Pickles`]: the start of the stream, so the offset of an error in
+    ///   the third pickle of a file is a file offset;
+    /// - [`crate::npy::load`], [`crate::npy::parse_header`]: the start of the `.npy` file
+    ///   (an object array's pickle starts at [`crate::npy::Header::data_offset`]);
+    /// - [`crate::scan::scan`], [`crate::dis::dis`]: the start of the data given.
     pub fn offset(&self) -> Option<u64> {
         self.0.offset
     }
@@ -145,6 +168,7 @@ impl Error {
         match &self.0.kind {
             ErrorKind::Refused { .. } => Category::Refused,
             ErrorKind::Limit { .. } => Category::Limit,
+            ErrorKind::Checkpoint(c) => c.category(),
             ErrorKind::Io(_) => Category::Io,
             _ => Category::Invalid,
         }

@@ -34,7 +34,8 @@
 //!
 //! [`decode`] turns bytes into instructions, the machine runs them, [`policy`] decides
 //! every global, [`presets`] are ready policies, [`value`] is the result, [`dis`] and
-//! [`scan`] list and report, [`npy`] reads `.npy` files.
+//! [`scan`] list and report, [`npy`] reads `.npy` files, [`torch`] reads PyTorch
+//! checkpoints.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -49,6 +50,7 @@ pub mod opcode;
 pub mod policy;
 pub mod presets;
 pub mod scan;
+pub mod torch;
 pub mod value;
 
 pub use error::{Category, Error, ErrorKind, Result};

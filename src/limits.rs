@@ -25,6 +25,8 @@ pub enum Limit {
     Digits,
     /// [`Limits::max_frame`].
     Frame,
+    /// [`Limits::max_int_bits`].
+    IntBits,
 }
 
 impl fmt::Display for Limit {
@@ -37,6 +39,7 @@ impl fmt::Display for Limit {
             Limit::Marks => "mark depth",
             Limit::Digits => "decimal digits of an integer",
             Limit::Frame => "frame size",
+            Limit::IntBits => "bits of an integer",
         })
     }
 }
@@ -60,6 +63,7 @@ pub struct Limits {
     pub(crate) max_marks: u64,
     pub(crate) max_digits: u64,
     pub(crate) max_frame: u64,
+    pub(crate) max_int_bits: u64,
 }
 
 impl Default for Limits {
@@ -72,6 +76,7 @@ impl Default for Limits {
             max_marks: 4096,
             max_digits: 4300,
             max_frame: 64 << 20,
+            max_int_bits: 1 << 16,
         }
     }
 }
@@ -107,6 +112,7 @@ impl Limits {
             max_marks: u64::MAX,
             max_digits: u64::MAX,
             max_frame: u64::MAX,
+            max_int_bits: u64::MAX,
         }
     }
 
@@ -146,5 +152,11 @@ impl Limits {
         get_max_frame,
         "Length a FRAME may declare.",
         "64 MiB"
+    );
+    knob!(
+        max_int_bits,
+        get_max_int_bits,
+        "Bits of one integer (sign not counted): from LONG, LONG1 and LONG4 (whose text or byte length says nothing about it: `0x` text and sign padding), and in any value a constructor or the persistent loader returns. An integer that fits an `i64` always passes. The default is 4 × the largest RSA key in use (16,384 bits) and 4.6 × the largest int CPython converts to or from decimal text by default (4300 digits, about 14,300 bits); any operation on an int of that size takes microseconds, while a 64-Mbit one costs seconds in anything quadratic (decimal conversion, `gcd`).",
+        "65536"
     );
 }

@@ -137,12 +137,19 @@ impl Unpickler {
         self
     }
 
+    /// The persistent loader, if one is set.
+    pub(crate) fn get_persistent_load(&self) -> Option<Arc<dyn PersistentLoad>> {
+        self.persistent.clone()
+    }
+
     /// The limits in force.
     pub fn get_limits(&self) -> &Limits {
         &self.limits
     }
 
-    fn run<'s, I: Input>(
+    /// Runs the machine on one pickle from `dec`; with `record`, every global is recorded
+    /// and refused ones are kept inert (a scan).
+    pub(crate) fn run<'s, I: Input>(
         &'s self,
         dec: &mut Decoder<I>,
         buffers: Option<&'s mut (dyn Iterator<Item = Vec<u8>> + 's)>,
@@ -235,38 +242,5 @@ impl Unpickler {
     fn stream<R: io::BufRead>(&self, reader: R) -> Result<Value> {
         let mut dec = Decoder::new(IoInput::new(reader), self.limits.clone());
         self.run(&mut dec, None, None, None)
-    }
-
-    /// Loads every pickle in `data`, one after another (each with a fresh memo), until the
-    /// bytes end; with every global recorded and refused ones kept inert. This is what
-    /// [`crate::scan`] reports.
-    pub(crate) fn scan_slice(&self, data: &[u8]) -> Vec<crate::scan::PickleReport> {
-        let mut reports = Vec::new();
-        let mut start = 0usize;
-        while start < data.len() {
-            let rest = data.get(start..).unwrap_or_default();
-            let mut dec = Decoder::new(SliceInput::new(rest), self.limits.clone());
-            let mut globals = Vec::new();
-            let result = self.run(&mut dec, None, Some(&mut globals), None);
-            for g in &mut globals {
-                g.offset += start as u64;
-            }
-            let consumed = dec.position() as usize;
-            let error = result.err().map(|e| {
-                let off = e.offset().map(|o| o + start as u64);
-                (e, off)
-            });
-            let failed = error.is_some();
-            reports.push(crate::scan::PickleReport {
-                offset: start as u64,
-                globals,
-                error,
-            });
-            if failed || consumed == 0 {
-                break;
-            }
-            start += consumed;
-        }
-        reports
     }
 }

@@ -112,6 +112,9 @@ pub fn parse_header(data: &[u8]) -> Result<Header> {
 /// (give it [`crate::presets::numpy`] or a policy built on it), which must yield an array of
 /// the header's shape.
 ///
+/// Every offset in an error counts from the start of the file, also for errors in an
+/// object array's pickle.
+///
 /// # Errors
 /// As [`parse_header`]; [`crate::ErrorKind::Malformed`] when the data length does not match
 /// the header; any error of the pickle load for object arrays.
@@ -119,9 +122,11 @@ pub fn load(data: &[u8], loader: &Unpickler) -> Result<NdArray> {
     let h = parse_header(data)?;
     let body = data.get(h.data_offset..).unwrap_or_default();
     if h.dtype.kind() == DtypeKind::Object {
-        // Offsets in errors of this load count from the start of the pickle
-        // (`Header::data_offset`).
-        let value = loader.load_slice(body)?;
+        // The pickle starts at `data_offset`: its errors' offsets are moved there, so
+        // every offset counts from the start of the file.
+        let value = loader
+            .load_slice(body)
+            .map_err(|e| e.offset_by(h.data_offset as u64))?;
         return match value {
             Value::NdArray(a) if a.shape() == h.shape.as_slice() => Ok(*a),
             Value::NdArray(a) => Err(bad(

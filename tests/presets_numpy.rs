@@ -74,7 +74,7 @@ fn array(v: &Value) -> &NdArray {
 
 fn list(v: Value) -> Vec<Value> {
     match v {
-        Value::List(items) => items,
+        Value::List(items) => items.into(),
         other => panic!("not a list: {other}"),
     }
 }

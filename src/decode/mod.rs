@@ -315,6 +315,18 @@ impl<I: Input> Decoder<I> {
         }
     }
 
+    /// Checks an integer against [`Limits::max_int_bits`] (one that fits an `i64` always
+    /// passes).
+    #[inline]
+    fn int_bits(&self, i: Int) -> Result<Int> {
+        match &i {
+            Int::Big(b) if b.bits() > self.limits.max_int_bits => {
+                Err(Error::limit(Limit::IntBits, self.limits.max_int_bits))
+            }
+            _ => Ok(i),
+        }
+    }
+
     /// Checks that `n` more bytes stay inside the current frame.
     #[inline]
     fn check_frame(&self, n: u64) -> Result<()> {
@@ -406,22 +418,27 @@ impl<I: Input> Decoder<I> {
             Opcode::NewTrue => I::Bool(true),
             Opcode::NewFalse => I::Bool(false),
             Opcode::Int => match text::parse_int_line(&self.line()?, digits)? {
-                text::IntOrBool::Int(i) => I::Int(i),
+                text::IntOrBool::Int(i) => I::Int(self.int_bits(i)?),
                 text::IntOrBool::Bool(b) => I::Bool(b),
             },
             Opcode::BinInt => I::Int(Int::Small(i64::from(i32::from_le_bytes(self.fixed()?)))),
             Opcode::BinInt1 => I::Int(Int::Small(i64::from(self.fixed::<1>()?[0]))),
             Opcode::BinInt2 => I::Int(Int::Small(i64::from(u16::from_le_bytes(self.fixed()?)))),
-            Opcode::Long => I::Int(text::parse_long_line(&self.line()?, digits)?),
+            Opcode::Long => {
+                let i = text::parse_long_line(&self.line()?, digits)?;
+                I::Int(self.int_bits(i)?)
+            }
             Opcode::Long1 => {
                 let n = self.fixed::<1>()?[0];
-                I::Int(decode_long_bytes(&self.payload(u64::from(n))?))
+                let i = decode_long_bytes(&self.payload(u64::from(n))?);
+                I::Int(self.int_bits(i)?)
             }
             Opcode::Long4 => {
                 let n = i32::from_le_bytes(self.fixed()?);
                 let n = u64::try_from(n)
                     .map_err(|_| Error::malformed("LONG pickle has negative byte count"))?;
-                I::Int(decode_long_bytes(&self.payload(n)?))
+                let i = decode_long_bytes(&self.payload(n)?);
+                I::Int(self.int_bits(i)?)
             }
             Opcode::Float => I::Float(text::parse_float_line(&self.line()?)?),
             Opcode::BinFloat => I::Float(f64::from_be_bytes(self.fixed()?)),

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::Limit;
 use crate::policy::{Constructor, Decision};
-use crate::value::{CallKind, Dict, Global, Key, Mutation, Object, Set, Value};
+use crate::value::{CallKind, Dict, Global, Key, Mutation, Object, Set, ThinVec, Value};
 
 /// What the stack, the memo and containers hold: a finished leaf value, or a handle to an
 /// arena node.
@@ -502,6 +502,8 @@ impl Arena {
         };
         let mut node = std::mem::replace(&mut slot.node, Node::Taken);
         slot.uses = 0;
+        // Before the handles become copies, while identity is still visible.
+        self.merge_identical_keys(&mut node);
         // Memoized leaves are copied, not moved: the memo may hand them out again. Every
         // copy is charged, so a GET loop cannot multiply them for free.
         let mut copied = 0u64;
@@ -813,15 +815,68 @@ impl Arena {
         }
     }
 
+    /// Merges the keys of a dict or set node that are the same object: CPython compares
+    /// keys by identity before equality, so one NaN (or a tuple holding one) read twice
+    /// through the memo is one key, though it is unequal to itself. Identity is the arena
+    /// handle, which the conversion to values loses, so this runs first. The first key
+    /// and its position stay, the last value wins. Only keys that may be unequal to
+    /// themselves are looked at: for every other key, equality already decides the same.
+    fn merge_identical_keys(&self, node: &mut Node) {
+        // A tuple or frozenset still in the graph may hold a NaN: merging any two uses of
+        // one such object is right whatever it holds (identity implies one key).
+        let self_unequal = |it: &Item| match it {
+            Item::R(id) => match self.node(*id) {
+                Node::Built(v, _) => crate::value::unequal_to_itself(v),
+                Node::Tuple(_) | Node::FrozenSet(_) => true,
+                _ => false,
+            },
+            Item::V(_) => false,
+        };
+        match node {
+            Node::Dict(kv) => {
+                if !kv.iter().any(|(k, _)| self_unequal(k)) {
+                    return;
+                }
+                let mut first: HashMap<u32, usize> = HashMap::new();
+                let mut out: Vec<(Item, Item)> = Vec::with_capacity(kv.len());
+                for (k, v) in kv.drain(..) {
+                    if let Item::R(id) = k {
+                        if self_unequal(&k) {
+                            if let Some(pair) = first.get(&id).and_then(|&p| out.get_mut(p)) {
+                                pair.1 = v;
+                                continue;
+                            }
+                            first.insert(id, out.len());
+                        }
+                    }
+                    out.push((k, v));
+                }
+                *kv = out;
+            }
+            Node::Set(items) | Node::FrozenSet(items) => {
+                if !items.iter().any(self_unequal) {
+                    return;
+                }
+                let mut seen: std::collections::HashSet<u32> = std::collections::HashSet::new();
+                items.retain(|it| match it {
+                    Item::R(id) if self_unequal(it) => seen.insert(*id),
+                    _ => true,
+                });
+            }
+            _ => {}
+        }
+    }
+
     /// Builds the value of node `id` (all of whose children are built), placed at `depth`.
     fn build(&mut self, id: u32, depth: u64) -> Result<Node> {
-        let (node, recorded) = match self.slots.get_mut(id as usize) {
+        let (mut node, recorded) = match self.slots.get_mut(id as usize) {
             Some(s) => (std::mem::replace(&mut s.node, Node::Taken), s.height),
             None => return Err(Error::malformed("dangling object handle")),
         };
         if let Node::Built(v, h) = node {
             return Ok(Node::Built(v, h));
         }
+        self.merge_identical_keys(&mut node);
         let (value, height) = self.build_node(node, depth, recorded)?;
         Ok(Node::Built(value, height))
     }
@@ -847,21 +902,28 @@ impl Arena {
         let value = match node {
             Node::List(v) => Value::List(match leaves_only(v) {
                 Ok(values) => values,
-                Err(v) => v
-                    .into_iter()
-                    .map(|i| item(self, i))
-                    .collect::<Result<_>>()?,
+                Err(v) => {
+                    let mut out = ThinVec::with_capacity(v.len());
+                    for i in v {
+                        out.push(item(self, i)?);
+                    }
+                    out
+                }
             }),
             Node::Tuple(v) => Value::Tuple(match leaves_only(v) {
                 Ok(values) => values,
-                Err(v) => v
-                    .into_iter()
-                    .map(|i| item(self, i))
-                    .collect::<Result<_>>()?,
+                Err(v) => {
+                    let mut out = ThinVec::with_capacity(v.len());
+                    for i in v {
+                        out.push(item(self, i)?);
+                    }
+                    out
+                }
             }),
             Node::Set(v) => Value::Set(Box::new(to_set(v, |i| item(self, i))?)),
             Node::FrozenSet(v) => Value::FrozenSet(Box::new(to_set(v, |i| item(self, i))?)),
             Node::Dict(mut kv) => {
+                // One exact-size allocation; repeated keys merge as they are inserted.
                 let mut d = Dict::with_capacity(kv.len());
                 for (k, v) in kv.drain(..) {
                     let k = item(self, k)?;
@@ -936,19 +998,18 @@ impl Arena {
     }
 }
 
-/// The values of items that are all values (no handles), in place in the same vector
-/// (an item and a value have the same size); the items back otherwise. A million-element
-/// list of numbers converts without the bookkeeping of a fallible conversion.
-fn leaves_only(items: Vec<Item>) -> std::result::Result<Vec<Value>, Vec<Item>> {
+/// The values of items that are all values (no handles), copied once into an exact-size
+/// vector; the items back otherwise. A million-element list of numbers converts without
+/// the bookkeeping of a fallible conversion.
+fn leaves_only(items: Vec<Item>) -> std::result::Result<ThinVec<Value>, Vec<Item>> {
     if items.iter().all(|i| matches!(i, Item::V(_))) {
-        Ok(items
-            .into_iter()
-            .map(|i| match i {
-                Item::V(v) => v,
-                // Checked just above: there is no handle.
-                Item::R(_) => Value::None,
-            })
-            .collect())
+        let mut out = ThinVec::with_capacity(items.len());
+        out.extend(items.into_iter().map(|i| match i {
+            Item::V(v) => v,
+            // Checked just above: there is no handle.
+            Item::R(_) => Value::None,
+        }));
+        Ok(out)
     } else {
         Err(items)
     }

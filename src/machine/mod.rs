@@ -317,7 +317,7 @@ impl<'a> Machine<'a> {
 
     fn py2_string(&self, bytes: std::borrow::Cow<'_, [u8]>) -> Result<Value> {
         Ok(match self.setup.encoding {
-            Encoding::Bytes => Value::Bytes(bytes.into_owned()),
+            Encoding::Bytes => Value::bytes(&bytes),
             Encoding::Latin1 => Value::Str(
                 bytes
                     .iter()
@@ -435,7 +435,7 @@ impl<'a> Machine<'a> {
                         message,
                     })
                 })?;
-                self.arena.charge(leaf_size(&value))?;
+                self.charge_made(&value)?;
                 Ok(Node::Native(Box::new(arena::NativeNode {
                     value,
                     global,
@@ -720,7 +720,7 @@ impl<'a> Machine<'a> {
                         message,
                     })
                 })?;
-                self.arena.charge(leaf_size(&new))?;
+                self.charge_made(&new)?;
                 if let Some(Node::Native(n)) = self.arena.node_mut(id) {
                     n.value = new;
                 }
@@ -789,8 +789,8 @@ impl<'a> Machine<'a> {
             I::Int(Int::Big(b)) => self.push_value(Value::BigInt(Box::new(b)))?,
             I::Float(f) => self.push_scalar(Value::Float(f))?,
             I::Unicode(s) => self.push_value(Value::Str(s.into()))?,
-            I::Bytes(b) => self.push_value(Value::Bytes(b.into_owned()))?,
-            I::ByteArray(b) => self.push_value(Value::ByteArray(b.into_owned()))?,
+            I::Bytes(b) => self.push_value(Value::bytes(&b))?,
+            I::ByteArray(b) => self.push_value(Value::bytearray(&b))?,
             I::String(b) => {
                 let v = self.py2_string(b)?;
                 self.push_value(v)?
@@ -1094,18 +1094,9 @@ impl<'a> Machine<'a> {
                 let buf = buffers
                     .next()
                     .ok_or_else(|| Error::malformed("not enough out-of-band buffers"))?;
-                self.push_value(Value::ByteArray(buf))?;
+                self.push_value(Value::ByteArray(buf.into()))?;
             }
-            I::ReadonlyBuffer => {
-                if self.stack.len() <= self.fence() {
-                    return Err(underflow());
-                }
-                if let Some(Item::V(v)) = self.stack.last_mut() {
-                    if let Value::ByteArray(b) = v {
-                        *v = Value::Bytes(std::mem::take(b));
-                    }
-                }
-            }
+            I::ReadonlyBuffer => self.readonly_buffer()?,
             I::Proto(p) => {
                 if p > HIGHEST_PROTOCOL {
                     return Err(Error::malformed(format!(
@@ -1117,6 +1108,55 @@ impl<'a> Machine<'a> {
             I::Frame(_) => {}
         }
         Ok(false)
+    }
+
+    /// READONLY_BUFFER: CPython's `memoryview(top)`, made read-only. A `bytearray` becomes
+    /// `bytes` (a memoized one stays a `bytearray` in the memo, as in CPython); `bytes` and
+    /// numpy values stay as they are; an inert object or global (what it would have been is
+    /// unknown) is left alone; anything else is not a bytes-like object: a `TypeError` in
+    /// CPython, malformed here.
+    fn readonly_buffer(&mut self) -> Result<()> {
+        let top = self.top()?;
+        let value = match top {
+            Item::V(v) => Some(v),
+            Item::R(id) => match self.arena.node(*id) {
+                Node::Built(v, _) => Some(v),
+                Node::Native(n) => Some(&n.value),
+                Node::Global(_) | Node::Object(_) => return Ok(()),
+                _ => None,
+            },
+        };
+        let copy = match value {
+            Some(Value::ByteArray(b)) => match top {
+                Item::V(_) => None,
+                Item::R(_) => Some(Value::Bytes(b.clone())),
+            },
+            Some(
+                Value::Bytes(_) | Value::NdArray(_) | Value::NumpyScalar(_) | Value::Object(_),
+            ) => return Ok(()),
+            _ => {
+                return Err(Error::malformed(format!(
+                    "memoryview: a bytes-like object is required, not '{}'",
+                    self.item_type(top)
+                )))
+            }
+        };
+        match copy {
+            Some(v) => {
+                self.arena.charge(leaf_size(&v))?;
+                if let Some(slot) = self.stack.last_mut() {
+                    *slot = Item::V(v);
+                }
+            }
+            None => {
+                if let Some(Item::V(v)) = self.stack.last_mut() {
+                    if let Value::ByteArray(b) = v {
+                        *v = Value::Bytes(std::mem::take(b));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     fn persistent(&mut self, pid: Value) -> Result<()> {
@@ -1131,10 +1171,27 @@ impl<'a> Machine<'a> {
         // The loader's value may wrap the id it was given: a chain of BINPERSIDs must not
         // build a value deeper than the depth limit (its drop would recurse that deep).
         let max = self.setup.limits.max_depth;
-        if crate::value::metrics(&v).levels > max {
+        let m = crate::value::metrics(&v);
+        if m.levels > max {
             return Err(Error::limit(Limit::Depth, max));
         }
+        self.check_int_bits(&m)?;
         self.push_value(v)
+    }
+
+    /// Charges a value a constructor made, once its integers pass `max_int_bits`.
+    fn charge_made(&mut self, v: &Value) -> Result<()> {
+        let m = crate::value::metrics(v);
+        self.check_int_bits(&m)?;
+        self.arena.charge(m.size)
+    }
+
+    fn check_int_bits(&self, m: &crate::value::Metrics) -> Result<()> {
+        let max = self.setup.limits.max_int_bits;
+        if m.int_bits > max {
+            return Err(Error::limit(Limit::IntBits, max));
+        }
+        Ok(())
     }
 
     /// PUT / MEMOIZE: stores the top of the stack at `idx`, unless no GET reads it back.

@@ -125,6 +125,7 @@ impl<P: Policy + ?Sized> Policy for Arc<P> {
 pub struct Allowlist {
     entries: HashMap<(String, String), Decision>,
     unknown_inert: bool,
+    blocked: Vec<String>,
 }
 
 impl fmt::Debug for Allowlist {
@@ -138,6 +139,7 @@ impl fmt::Debug for Allowlist {
         f.debug_struct("Allowlist")
             .field("entries", &names)
             .field("unknown_inert", &self.unknown_inert)
+            .field("blocked", &self.blocked)
             .finish()
     }
 }
@@ -187,6 +189,7 @@ impl Allowlist {
     pub fn extend(mut self, other: Allowlist) -> Allowlist {
         self.entries.extend(other.entries);
         self.unknown_inert |= other.unknown_inert;
+        self.blocked.extend(other.blocked);
         self
     }
 
@@ -194,6 +197,22 @@ impl Allowlist {
     pub fn otherwise_inert(mut self) -> Allowlist {
         self.unknown_inert = true;
         self
+    }
+
+    /// Refuses every global of `module` and its submodules, whatever entries say, also
+    /// entries added later (the `torch` preset blocks `os`, `sys`, `posix` and `nt`, as
+    /// torch's unpickler does even when a user allows one of their globals).
+    pub fn block_module(mut self, module: &str) -> Allowlist {
+        self.blocked.push(module.to_owned());
+        self
+    }
+
+    fn is_blocked(&self, module: &str) -> bool {
+        self.blocked.iter().any(|b| {
+            module
+                .strip_prefix(b.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        })
     }
 
     /// Whether there is an entry for `module`.`name`.
@@ -205,6 +224,9 @@ impl Allowlist {
 
 impl Policy for Allowlist {
     fn find_class(&self, module: &str, name: &str) -> Decision {
+        if !self.blocked.is_empty() && self.is_blocked(module) {
+            return Decision::Refuse;
+        }
         // A borrowed lookup would need a custom key type; globals are rare (CPython
         // memoizes them), so two short allocations per lookup are fine.
         match self.entries.get(&(module.to_owned(), name.to_owned())) {
@@ -227,6 +249,40 @@ where
 {
     fn persistent_load(&self, pid: Value) -> Result<Value, String> {
         self(pid)
+    }
+}
+
+/// The inert node that stands for a persistent id nobody resolved: a call of
+/// `pickle.persistent_load` with the id, printed `pickle.persistent_load(pid)` (e.g.
+/// `pickle.persistent_load(('storage', torch.FloatStorage, '0', 'cpu', 6))`). Nothing is
+/// loaded. This is what [`crate::scan`] shows for persistent ids when no loader is set,
+/// and what [`InertPersistent`] returns.
+pub fn inert_persistent_id(pid: Value) -> Value {
+    Value::Object(Box::new(crate::value::Object {
+        callable: Value::Global(Box::new(Global::new("pickle", "persistent_load"))),
+        kind: crate::value::CallKind::Call,
+        args: vec![pid],
+        kwargs: Vec::new(),
+        mutations: Vec::new(),
+    }))
+}
+
+/// A persistent loader that resolves nothing and keeps every id as the inert node of
+/// [`inert_persistent_id`]: for inspecting a pickle that refers to outside objects (a torch
+/// checkpoint's `data.pkl`), as `unpickle show --policy opaque` does.
+///
+/// ```
+/// use unpickle::{policy::InertPersistent, presets, Unpickler};
+/// let loader = Unpickler::new().policy(presets::opaque()).persistent_load(InertPersistent);
+/// let v = loader.load_slice(b"Pstorage0\n.").unwrap();
+/// assert_eq!(v.to_string(), "pickle.persistent_load('storage0')");
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct InertPersistent;
+
+impl PersistentLoad for InertPersistent {
+    fn persistent_load(&self, pid: Value) -> Result<Value, String> {
+        Ok(inert_persistent_id(pid))
     }
 }
 

@@ -7,7 +7,7 @@ fn set_from(args: Vec<Value>, frozen: bool) -> Result<Value, String> {
     let items = match <[Value; 1]>::try_from(args) {
         Ok([Value::List(items)]) => items,
         Ok([other]) => return Err(format!("expected a list, got '{}'", other.type_name())),
-        Err(args) if args.is_empty() => Vec::new(),
+        Err(args) if args.is_empty() => Default::default(),
         Err(args) => return Err(format!("expected at most 1 argument, got {}", args.len())),
     };
     let mut set = Set::with_capacity(items.len());
@@ -35,14 +35,14 @@ fn bytearray(args: Vec<Value>) -> Result<Value, String> {
     match <[Value; 2]>::try_from(args) {
         // Protocols 0–2 (and Python 2): bytearray(str, 'latin-1').
         Ok([Value::Str(s), Value::Str(enc)]) if &*enc == "latin-1" => {
-            Ok(Value::ByteArray(latin1(&s)?))
+            Ok(Value::bytearray(&latin1(&s)?))
         }
         Ok(_) => Err("expected (str, 'latin-1')".to_owned()),
         Err(args) => match <[Value; 1]>::try_from(args) {
             // Protocols 3 and 4: bytearray(bytes).
             Ok([Value::Bytes(b)]) => Ok(Value::ByteArray(b)),
             Ok(_) => Err("expected bytes".to_owned()),
-            Err(args) if args.is_empty() => Ok(Value::ByteArray(Vec::new())),
+            Err(args) if args.is_empty() => Ok(Value::bytearray(&[])),
             Err(_) => Err("unexpected arguments".to_owned()),
         },
     }
@@ -50,14 +50,14 @@ fn bytearray(args: Vec<Value>) -> Result<Value, String> {
 
 fn complex(args: Vec<Value>) -> Result<Value, String> {
     match <[Value; 2]>::try_from(args) {
-        Ok([Value::Float(re), Value::Float(im)]) => Ok(Value::Complex(re, im)),
+        Ok([Value::Float(re), Value::Float(im)]) => Ok(Value::complex(re, im)),
         _ => Err("expected (float, float)".to_owned()),
     }
 }
 
 fn bytes(args: Vec<Value>) -> Result<Value, String> {
     if args.is_empty() {
-        Ok(Value::Bytes(Vec::new()))
+        Ok(Value::bytes(&[]))
     } else {
         Err("expected no arguments".to_owned())
     }
@@ -65,7 +65,7 @@ fn bytes(args: Vec<Value>) -> Result<Value, String> {
 
 fn codecs_encode(args: Vec<Value>) -> Result<Value, String> {
     match <[Value; 2]>::try_from(args) {
-        Ok([Value::Str(s), Value::Str(enc)]) if &*enc == "latin1" => Ok(Value::Bytes(latin1(&s)?)),
+        Ok([Value::Str(s), Value::Str(enc)]) if &*enc == "latin1" => Ok(Value::bytes(&latin1(&s)?)),
         _ => Err("expected (str, 'latin1')".to_owned()),
     }
 }

@@ -4,6 +4,7 @@
 mod builtins;
 mod numpy;
 mod stdlib;
+mod torch;
 
 use crate::policy::Allowlist;
 
@@ -51,4 +52,43 @@ pub fn stdlib() -> Allowlist {
 /// `numpy.ndarray` itself may only be named (as `_reconstruct` requires), not called.
 pub fn numpy() -> Allowlist {
     numpy::allowlist()
+}
+
+/// `strict` plus torch 2.x's `weights_only` allowlist (`torch/_weights_only_unpickler.py`),
+/// as typed constructors:
+///
+/// - `torch._utils._rebuild_tensor`, `_rebuild_tensor_v2`, `_rebuild_tensor_v3` (newer
+///   dtypes over `UntypedStorage`), `_rebuild_parameter`, `_rebuild_parameter_with_state`
+///   (with an empty state), `torch._tensor._rebuild_from_type_v2` (for `torch.Tensor` and
+///   `Parameter` only, empty state) and `torch.nn.parameter.Parameter`: they build a
+///   [`crate::torch::Tensor`] ([`crate::Value::Tensor`]) over the storage a persistent id
+///   loaded, checking shape, stride and offset against the storage's bytes; backward hooks
+///   must be empty; `metadata` (the conj/neg bits) must be empty or all false — a
+///   conjugated or negated view is refused rather than silently loaded unconjugated;
+/// - every `torch.<dtype>` (named, prints `torch.float16`), the `torch.<X>Storage`
+///   classes, `torch.UntypedStorage` and `torch.storage.UntypedStorage` (as storage types
+///   of persistent ids; calling them is refused), `torch.Tensor`;
+/// - `torch.Size` (a tuple of non-negative ints), `torch.device` (checked, kept as an
+///   inert `torch.device('cuda', 0)` node);
+/// - `collections.OrderedDict` with the `_metadata` BUILD state dicts carry (checked and
+///   dropped: [`crate::Value::OrderedDict`] has no attributes), `collections.Counter`;
+/// - from `strict`: `_codecs.encode`, `builtins.set`, `complex`, `bytearray` (and the
+///   other built-in data types).
+///
+/// Refused by name (not allowlisted), because not every field can be checked or they do
+/// not describe bytes in the file: quantized tensors (`_rebuild_qtensor`), sparse
+/// (`_rebuild_sparse_tensor`, `torch.serialization._get_layout`), nested
+/// (`_rebuild_nested_tensor`), meta (`_rebuild_meta_tensor_no_storage`), wrapper
+/// subclasses (`_rebuild_wrapper_subclass`) and device tensors
+/// (`_rebuild_device_tensor_from_numpy` / `_from_cpu_tensor`).
+///
+/// Globals of the modules `os`, `sys`, `posix` and `nt` are refused even when a user adds
+/// them ([`Allowlist::block_module`]), as torch's own blocklist does.
+pub fn torch() -> Allowlist {
+    torch::allowlist()
+}
+
+/// The modules the `torch` preset and [`crate::torch::Loader`] always refuse.
+pub(crate) fn torch_blocked_modules() -> &'static [&'static str] {
+    &torch::BLOCKED_MODULES
 }

@@ -29,7 +29,7 @@ fn int(v: &Value, what: &str) -> Result<i64, String> {
 /// Raw array data: bytes, or a str from a Python 2 pickle (latin-1, as numpy re-encodes it).
 fn raw_data(v: Value) -> Result<Vec<u8>, String> {
     match v {
-        Value::Bytes(b) | Value::ByteArray(b) => Ok(b),
+        Value::Bytes(b) | Value::ByteArray(b) => Ok(b.into()),
         Value::Str(s) => s
             .chars()
             .map(|c| u8::try_from(u32::from(c)).ok())
@@ -168,7 +168,7 @@ fn apply_dtype_state(dt: &mut Dtype, state: Value) -> Result<(), String> {
                 _ => return Err("subarray base must be a dtype".to_owned()),
             };
             let sub_shape = match sub_shape {
-                Value::Int(_) => shape(&Value::Tuple(vec![sub_shape.clone()]))?,
+                Value::Int(_) => shape(&Value::tuple([sub_shape.clone()]))?,
                 other => shape(other)?,
             };
             let total = crate::value::ndarray::element_count(&sub_shape)?
@@ -313,7 +313,7 @@ impl Constructor for Reconstruct {
         let fortran = int(&fortran, "is_fortran")? != 0;
         let array = if dt.kind() == DtypeKind::Object {
             match data {
-                Value::List(items) => NdArray::from_objects(dt, shp, fortran, items)?,
+                Value::List(items) => NdArray::from_objects(dt, shp, fortran, items.into())?,
                 _ => return Err("object pickle not returning list".to_owned()),
             }
         } else {
@@ -340,8 +340,8 @@ fn frombuffer(args: Vec<Value>) -> Result<Value, String> {
         Some("F") => true,
         _ => return Err(format!("order must be 'C' or 'F', not {order}")),
     };
-    let data = match buf {
-        Value::Bytes(b) | Value::ByteArray(b) => b,
+    let data: Vec<u8> = match buf {
+        Value::Bytes(b) | Value::ByteArray(b) => b.into(),
         other => {
             return Err(format!(
                 "a bytes-like object is required, not '{}'",

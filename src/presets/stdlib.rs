@@ -7,7 +7,7 @@ use num_bigint::BigInt;
 use crate::policy::{Allowlist, Constructor};
 use crate::value::{
     CallKind, Date, DateTime, Decimal, DefaultDict, Deque, Dict, Fraction, Global, Key, Mutation,
-    Object, SafeUuid, Time, TimeDelta, TimeZone, TzInfo, Uuid, Value,
+    Object, SafeUuid, ThinVec, Time, TimeDelta, TimeZone, TzInfo, Uuid, Value,
 };
 
 /// `s.encode('latin-1')`, or `None` if a character is beyond U+00FF.
@@ -32,7 +32,7 @@ fn arity(args: &[Value], n: std::ops::RangeInclusive<usize>, what: &str) -> Resu
 }
 
 /// A dict from `[(k, v), …]` or `[[k, v], …]` pairs (Python 2's OrderedDict).
-fn dict_from_pairs(items: Vec<Value>) -> Result<Dict, String> {
+fn dict_from_pairs(items: ThinVec<Value>) -> Result<Dict, String> {
     let mut d = Dict::with_capacity(items.len());
     for item in items {
         let pair = match item {
@@ -44,7 +44,11 @@ fn dict_from_pairs(items: Vec<Value>) -> Result<Dict, String> {
                 ))
             }
         };
-        let Ok([k, v]) = <[Value; 2]>::try_from(pair) else {
+        if pair.len() != 2 {
+            return Err("dictionary update sequence element has wrong length".to_owned());
+        }
+        let mut pair = pair.into_iter();
+        let (Some(k), Some(v)) = (pair.next(), pair.next()) else {
             return Err("dictionary update sequence element has wrong length".to_owned());
         };
         d.insert(Key::new(k).map_err(|e| e.to_string())?, v);
@@ -52,7 +56,7 @@ fn dict_from_pairs(items: Vec<Value>) -> Result<Dict, String> {
     Ok(d)
 }
 
-fn ordered_dict(args: Vec<Value>) -> Result<Value, String> {
+pub(super) fn ordered_dict(args: Vec<Value>) -> Result<Value, String> {
     arity(&args, 0..=1, "OrderedDict")?;
     let d = match args.into_iter().next() {
         None => Dict::default(),
@@ -83,7 +87,7 @@ fn deque(args: Vec<Value>) -> Result<Value, String> {
     // Python 3 writes `((), maxlen)` (or `()`) and APPENDS the items; Python 2 passed
     // the items as a list.
     let items = match it.next() {
-        None => Vec::new(),
+        None => ThinVec::new(),
         Some(Value::Tuple(t)) | Some(Value::List(t)) => t,
         Some(other) => return Err(format!("'{}' object is not iterable", other.type_name())),
     };
@@ -98,7 +102,7 @@ fn deque(args: Vec<Value>) -> Result<Value, String> {
     Ok(Value::Deque(Box::new(d)))
 }
 
-fn counter(args: Vec<Value>) -> Result<Value, String> {
+pub(super) fn counter(args: Vec<Value>) -> Result<Value, String> {
     arity(&args, 0..=1, "Counter")?;
     let d = match args.into_iter().next() {
         None => Dict::default(),
@@ -125,7 +129,7 @@ fn packed_state(
     type_name: &str,
 ) -> Result<Option<Vec<u8>>, String> {
     let bytes = match v {
-        Value::Bytes(b) => b.clone(),
+        Value::Bytes(b) => b.to_vec(),
         Value::Str(s) if s.chars().count() == len => match latin1(s) {
             Some(b) => b,
             None => {

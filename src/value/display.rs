@@ -5,8 +5,11 @@
 
 use std::fmt::{self, Write};
 
+use num_bigint::BigInt;
+
 use super::repr;
-use super::{CallKind, Global, Mutation, Object, Set, Value};
+use super::stdlib_types::{DefaultDict, Deque, TzInfo};
+use super::{CallKind, Dict, Global, Mutation, Object, Set, Value};
 
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -77,9 +80,9 @@ pub(crate) fn write_value<W: Write + ?Sized>(out: &mut W, v: &Value) -> fmt::Res
         Value::Bool(true) => out.write_str("True"),
         Value::Bool(false) => out.write_str("False"),
         Value::Int(i) => write!(out, "{i}"),
-        Value::BigInt(b) => write!(out, "{b}"),
+        Value::BigInt(b) => repr::write_int(out, b),
         Value::Float(x) => repr::write_float(out, *x),
-        Value::Complex(re, im) => repr::write_complex(out, *re, *im),
+        Value::Complex(c) => repr::write_complex(out, c.re, c.im),
         Value::Str(s) => repr::write_str(out, s),
         Value::Bytes(b) => repr::write_bytes(out, b),
         Value::ByteArray(b) => repr::write_bytearray(out, b),
@@ -111,10 +114,10 @@ pub(crate) fn write_value<W: Write + ?Sized>(out: &mut W, v: &Value) -> fmt::Res
         }
         Value::Global(g) => write!(out, "{g}"),
         Value::Object(o) => write_object(out, o),
-        Value::OrderedDict(d) => super::stdlib_types::write_ordered_dict(out, d),
+        Value::OrderedDict(d) => write_ordered_dict(out, d),
         Value::DefaultDict(d) => write!(out, "{d}"),
         Value::Deque(d) => write!(out, "{d}"),
-        Value::Counter(d) => super::stdlib_types::write_counter(out, d),
+        Value::Counter(d) => write_counter(out, d),
         Value::Date(d) => write!(out, "{d}"),
         Value::Time(t) => write!(out, "{t}"),
         Value::DateTime(t) => write!(out, "{t}"),
@@ -126,6 +129,7 @@ pub(crate) fn write_value<W: Write + ?Sized>(out: &mut W, v: &Value) -> fmt::Res
         Value::NdArray(a) => a.write_array(out),
         Value::NumpyScalar(a) => a.write_scalar(out),
         Value::Dtype(d) => write!(out, "{d}"),
+        Value::Tensor(t) => write!(out, "{t}"),
     }
 }
 
@@ -206,6 +210,149 @@ fn write_mutations<W: Write + ?Sized>(out: &mut W, mutations: &[Mutation]) -> fm
         }
     }
     Ok(())
+}
+
+// ------------------------------------------------ standard-library containers
+
+impl fmt::Display for DefaultDict {
+    /// `defaultdict(<class 'list'>, {'a': [1]})`; `defaultdict(None, {})` without a
+    /// factory. A factory outside `builtins` prints as `<class 'module.name'>` (Python
+    /// prints functions differently, with an address that a pickle cannot carry).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("defaultdict(")?;
+        match &self.factory {
+            None => f.write_str("None")?,
+            Some(g) if g.module == "builtins" => write!(f, "<class '{}'>", g.name)?,
+            Some(g) => write!(f, "<class '{g}'>")?,
+        }
+        f.write_str(", ")?;
+        write_dict_items(f, self.dict.iter().map(|(k, v)| (k.value(), v)))?;
+        f.write_char(')')
+    }
+}
+
+impl fmt::Display for Deque {
+    /// `deque([1, 2])`, `deque([1, 2], maxlen=3)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("deque([")?;
+        for (i, v) in self.items().iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write_value(f, v)?;
+        }
+        f.write_char(']')?;
+        if let Some(m) = self.maxlen {
+            write!(f, ", maxlen={m}")?;
+        }
+        f.write_char(')')
+    }
+}
+
+impl fmt::Display for TzInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TzInfo::TimeZone(tz) => tz.fmt(f),
+            TzInfo::Other(v) => write_value(f, v),
+        }
+    }
+}
+
+/// Writes `OrderedDict([('a', 1), ('b', [2])])` (Python 3.11's form) or `OrderedDict()`.
+pub(crate) fn write_ordered_dict<W: Write + ?Sized>(out: &mut W, d: &Dict) -> fmt::Result {
+    if d.is_empty() {
+        return out.write_str("OrderedDict()");
+    }
+    out.write_str("OrderedDict([")?;
+    for (i, (k, v)) in d.iter().enumerate() {
+        if i > 0 {
+            out.write_str(", ")?;
+        }
+        out.write_char('(')?;
+        write_value(out, k.value())?;
+        out.write_str(", ")?;
+        write_value(out, v)?;
+        out.write_char(')')?;
+    }
+    out.write_str("])")
+}
+
+/// How Python orders two values in `sorted()`, for the counts of a `Counter` (numbers
+/// among themselves, `str` among themselves, `bytes` among themselves). `None` when
+/// Python would raise `TypeError` or the values are not of those kinds.
+fn py_order(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    let big = Value::to_bigint;
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
+        (Value::Bytes(x), Value::Bytes(y)) => Some(x.cmp(y)),
+        (Value::Float(x), Value::Float(y)) => x.partial_cmp(y),
+        (Value::Float(x), other) | (other, Value::Float(x)) => {
+            let i = big(other)?;
+            // Compare an integer with a float exactly, as Python does.
+            let ord = if x.is_nan() {
+                return None;
+            } else if x.is_infinite() {
+                if *x > 0.0 {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Less
+                }
+            } else {
+                let fl = x.floor();
+                let fi = float_to_bigint(fl)?;
+                match fi.cmp(&i) {
+                    std::cmp::Ordering::Equal if *x > fl => std::cmp::Ordering::Greater,
+                    o => o,
+                }
+            };
+            // `ord` is float-vs-int; flip when the float was the right operand.
+            Some(if matches!(a, Value::Float(_)) {
+                ord
+            } else {
+                ord.reverse()
+            })
+        }
+        _ => Some(big(a)?.cmp(&big(b)?)),
+    }
+}
+
+fn float_to_bigint(f: f64) -> Option<BigInt> {
+    if !f.is_finite() {
+        return None;
+    }
+    if f.abs() < 9.0e18 {
+        return Some(BigInt::from(f as i64));
+    }
+    let bits = f.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i64 - 1075;
+    let mant = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
+    let b = BigInt::from(mant) << usize::try_from(exp).ok()?;
+    Some(if f < 0.0 { -b } else { b })
+}
+
+/// Writes `Counter({'a': 2, 'b': 1})`: items ordered by count, highest first, ties in
+/// insertion order (Python's `most_common()`); in insertion order when the counts are not
+/// mutually orderable (Python's `TypeError` fallback); `Counter()` when empty.
+///
+/// NaN counts are not ordered as Python's sort would leave them.
+pub(crate) fn write_counter<W: Write + ?Sized>(out: &mut W, d: &Dict) -> fmt::Result {
+    if d.is_empty() {
+        return out.write_str("Counter()");
+    }
+    let mut items: Vec<(&Value, &Value)> = d.iter().map(|(k, v)| (k.value(), v)).collect();
+    let orderable = items.windows(2).all(|w| match w {
+        [a, b] => py_order(a.1, b.1).is_some(),
+        _ => true,
+    }) && items
+        .first()
+        .is_some_and(|first| items.iter().all(|x| py_order(first.1, x.1).is_some()));
+    if orderable {
+        // Stable: equal counts keep insertion order, as `sorted(reverse=True)` does.
+        items.sort_by(|a, b| py_order(b.1, a.1).unwrap_or(std::cmp::Ordering::Equal));
+    }
+    out.write_str("Counter(")?;
+    write_dict_items(out, items)?;
+    out.write_char(')')
 }
 
 fn is_identifier(s: &str) -> bool {

@@ -49,7 +49,19 @@ impl Key {
 
 impl From<&str> for Key {
     fn from(s: &str) -> Key {
-        Key(Value::Str(s.into()))
+        Key(Value::from(s))
+    }
+}
+
+impl From<String> for Key {
+    fn from(s: String) -> Key {
+        Key(Value::from(s))
+    }
+}
+
+impl From<bool> for Key {
+    fn from(b: bool) -> Key {
+        Key(Value::Bool(b))
     }
 }
 
@@ -101,6 +113,17 @@ fn check_hashable(v: &Value) -> Result<(), Unhashable> {
     Ok(())
 }
 
+/// Whether `v` is a key unequal to itself (a NaN, or a tuple or frozenset holding one):
+/// only the identity of the object makes two uses of it one key.
+pub(crate) fn unequal_to_itself(v: &Value) -> bool {
+    match v {
+        Value::Float(f) => f.is_nan(),
+        Value::Complex(c) => c.re.is_nan() || c.im.is_nan(),
+        Value::Tuple(_) | Value::FrozenSet(_) => !key_eq(v, v),
+        _ => false,
+    }
+}
+
 /// A number reduced to the form in which equal numbers are identical.
 enum Num<'a> {
     Int(i64),
@@ -135,8 +158,8 @@ fn num(v: &Value) -> Option<Num<'_>> {
         Value::Int(i) => Num::Int(*i),
         Value::BigInt(b) => Num::Big(std::borrow::Cow::Borrowed(b)),
         Value::Float(f) => float_to_int(*f).unwrap_or(Num::Float(*f)),
-        Value::Complex(re, im) if *im == 0.0 => float_to_int(*re).unwrap_or(Num::Float(*re)),
-        Value::Complex(re, im) => Num::Complex(*re, *im),
+        Value::Complex(c) if c.im == 0.0 => float_to_int(c.re).unwrap_or(Num::Float(c.re)),
+        Value::Complex(c) => Num::Complex(c.re, c.im),
         _ => return None,
     })
 }
@@ -152,7 +175,7 @@ fn num_eq(a: &Num<'_>, b: &Num<'_>) -> bool {
 }
 
 fn set_eq(a: &Set, b: &Set) -> bool {
-    // IndexSet's equality ignores order, as Python's does.
+    // Set's equality ignores order, as Python's does.
     a == b
 }
 
@@ -162,7 +185,7 @@ impl PartialEq for Key {
     }
 }
 
-fn key_eq(a: &Value, b: &Value) -> bool {
+pub(super) fn key_eq(a: &Value, b: &Value) -> bool {
     if let (Some(x), Some(y)) = (num(a), num(b)) {
         return num_eq(&x, &y);
     }
@@ -236,7 +259,7 @@ fn hash_unordered<'a, H: Hasher>(
 /// Hashes any value consistently with both equalities in use: [`Key`]'s (Python's) and
 /// `Value`'s derived one, which inert objects compare with. Every variant contributes its
 /// contents, so values that differ anywhere do not systematically collide.
-fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
+pub(super) fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
     if let Some(n) = num(v) {
         match n {
             Num::Float(f) if f.is_nan() => {
@@ -269,7 +292,7 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
     }
     match v {
         // Exactly `str`'s own Hash, so `str` can look keys up (see `Equivalent` below).
-        Value::Str(s) => (**s).hash(state),
+        Value::Str(s) => s.as_str().hash(state),
         Value::Bytes(b) => {
             state.write_u8(5);
             b.hash(state);
@@ -336,12 +359,6 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
     }
 }
 
-impl indexmap::Equivalent<Key> for str {
-    fn equivalent(&self, key: &Key) -> bool {
-        matches!(&key.0, Value::Str(s) if **s == *self)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,7 +368,7 @@ mod tests {
         let one = Key::new(Value::Int(1)).unwrap();
         assert_eq!(one, Key::new(Value::Bool(true)).unwrap());
         assert_eq!(one, Key::new(Value::Float(1.0)).unwrap());
-        assert_eq!(one, Key::new(Value::Complex(1.0, 0.0)).unwrap());
+        assert_eq!(one, Key::new(Value::complex(1.0, 0.0)).unwrap());
         assert_ne!(
             Key::new(Value::Float(f64::NAN)).unwrap(),
             Key::new(Value::Float(f64::NAN)).unwrap()
@@ -365,9 +382,9 @@ mod tests {
 
     #[test]
     fn unhashable() {
-        assert!(Key::new(Value::List(vec![])).is_err());
-        assert!(Key::new(Value::Tuple(vec![Value::List(vec![])])).is_err());
-        assert!(Key::new(Value::Tuple(vec![Value::Int(1)])).is_ok());
+        assert!(Key::new(Value::list([])).is_err());
+        assert!(Key::new(Value::tuple([Value::list([])])).is_err());
+        assert!(Key::new(Value::tuple([Value::Int(1)])).is_ok());
     }
 
     #[test]

@@ -1,5 +1,37 @@
 //! The loaded value: a plain tree of Python data, printed as Python's `repr()`.
+//!
+//! # Layout
+//!
+//! A [`Value`] is 16 bytes (and so is `Option<Value>`): a tag and one 8-byte payload.
+//!
+//! | variants | payload (8 bytes) |
+//! |---|---|
+//! | `None`, `Bool`, `Int(i64)`, `Float(f64)`, `Date`, `TimeDelta` | inline |
+//! | `Str` | [`ArcStr`]: one shared allocation holding count, length and text; a clone (a memo read) is a count increment |
+//! | `List`, `Tuple` | [`ThinVec<Value>`]: length and capacity live in the allocation |
+//! | `Bytes`, `ByteArray` | [`ThinVec<u8>`] |
+//! | everything wider: `BigInt`, `Complex`, dicts, sets, globals, inert objects, the typed standard-library and numpy values | one `Box` |
+//!
+//! Strings deref to `&str`, lists and tuples to `&[Value]`, bytes to `&[u8]`, so a
+//! `match` reads as it would over std types:
+//!
+//! ```
+//! use unpickle::Value;
+//! let v = Value::list([Value::from("a"), Value::from(1), Value::from(2.5)]);
+//! match &v {
+//!     Value::List(items) => match &items[..] {
+//!         [Value::Str(s), Value::Int(i), _] => assert_eq!((s.as_str(), *i), ("a", 1)),
+//!         _ => unreachable!(),
+//!     },
+//!     _ => unreachable!(),
+//! }
+//! assert_eq!(v.to_string(), "['a', 1, 2.5]");
+//! ```
+//!
+//! Dicts and sets ([`Dict`], [`Set`]) are insertion-ordered vectors that build a hash
+//! index only when large (see [`dict`]).
 
+pub mod dict;
 mod display;
 mod key;
 pub mod ndarray;
@@ -7,11 +39,13 @@ mod printable;
 pub(crate) mod repr;
 pub mod stdlib_types;
 
-use std::sync::Arc;
-
-use indexmap::{IndexMap, IndexSet};
 use num_bigint::BigInt;
 
+pub use arcstr::ArcStr;
+pub use thin_vec::ThinVec;
+
+pub use self::dict::{Dict, Lookup, Set};
+pub(crate) use self::key::unequal_to_itself;
 pub use self::key::{Key, Unhashable};
 pub use self::ndarray::{ArrayData, ByteOrder, Dtype, DtypeKind, Field, NdArray};
 pub use self::stdlib_types::{
@@ -19,18 +53,12 @@ pub use self::stdlib_types::{
     TimeZone, TzInfo, Uuid,
 };
 
-/// A Python `dict`: insertion order kept, keys compared with Python's equality
-/// (`1`, `1.0` and `True` are the same key).
-pub type Dict = IndexMap<Key, Value>;
-
-/// A Python `set` or `frozenset`, in the order the pickle added the elements.
-pub type Set = IndexSet<Key>;
-
 /// A Python value loaded from a pickle.
 ///
 /// Built-in data maps to distinct variants; [`Value::Global`] and [`Value::Object`] are the
 /// inert symbolic nodes a policy may keep instead of running code. `Display` prints what
-/// Python's `repr()` prints for the equivalent object.
+/// Python's `repr()` prints for the equivalent object. The layout (16 bytes) is described
+/// in the [module documentation](self).
 ///
 /// Integers are [`Value::Int`] whenever they fit an `i64` and [`Value::BigInt`] only when
 /// they do not, so each integer has exactly one representation.
@@ -47,20 +75,20 @@ pub enum Value {
     BigInt(Box<BigInt>),
     /// `float`
     Float(f64),
-    /// `complex`: real and imaginary parts.
-    Complex(f64, f64),
+    /// `complex`: real and imaginary parts (build one with [`Value::complex`]).
+    Complex(Box<Complex>),
     /// `str`. Shared, as in Python: a string the pickle memoized and reads back many times
     /// (dict keys in a list of records) is one allocation, not one copy per use. Build one
-    /// with `Value::Str("text".into())`.
-    Str(Arc<str>),
-    /// `bytes`
-    Bytes(Vec<u8>),
+    /// with `Value::from("text")`.
+    Str(ArcStr),
+    /// `bytes` (build with [`Value::bytes`]).
+    Bytes(ThinVec<u8>),
     /// `bytearray`
-    ByteArray(Vec<u8>),
-    /// `tuple`
-    Tuple(Vec<Value>),
-    /// `list`
-    List(Vec<Value>),
+    ByteArray(ThinVec<u8>),
+    /// `tuple` (build with [`Value::tuple`]).
+    Tuple(ThinVec<Value>),
+    /// `list` (build with [`Value::list`]).
+    List(ThinVec<Value>),
     /// `dict`
     Dict(Box<Dict>),
     /// `set`
@@ -102,6 +130,18 @@ pub enum Value {
     NumpyScalar(Box<NdArray>),
     /// A numpy `dtype`: prints `dtype('<f8')`.
     Dtype(Box<Dtype>),
+    /// A PyTorch tensor, parameter or storage (the `torch` preset): prints as torch's
+    /// repr, `tensor([1., 2.])` (see [`crate::torch`]).
+    Tensor(Box<crate::torch::Tensor>),
+}
+
+/// A Python `complex`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Complex {
+    /// The real part.
+    pub re: f64,
+    /// The imaginary part.
+    pub im: f64,
 }
 
 /// A global named by a pickle: `module` and `name` as Python's `find_class` would receive
@@ -182,6 +222,36 @@ pub struct Object {
 }
 
 impl Value {
+    /// A `list` of `items`, allocated once at its exact size.
+    pub fn list(items: impl IntoIterator<Item = Value>) -> Value {
+        Value::List(items.into_iter().collect())
+    }
+
+    /// A `tuple` of `items`, allocated once at its exact size.
+    pub fn tuple(items: impl IntoIterator<Item = Value>) -> Value {
+        Value::Tuple(items.into_iter().collect())
+    }
+
+    /// A `bytes` value holding a copy of `b`.
+    pub fn bytes(b: &[u8]) -> Value {
+        Value::Bytes(ThinVec::from(b))
+    }
+
+    /// A `bytearray` value holding a copy of `b`.
+    pub fn bytearray(b: &[u8]) -> Value {
+        Value::ByteArray(ThinVec::from(b))
+    }
+
+    /// A `complex` value.
+    pub fn complex(re: f64, im: f64) -> Value {
+        Value::Complex(Box::new(Complex { re, im }))
+    }
+
+    /// A `dict` value.
+    pub fn dict(d: Dict) -> Value {
+        Value::Dict(Box::new(d))
+    }
+
     /// An integer value in its one canonical representation.
     pub fn from_bigint(b: BigInt) -> Value {
         match i64::try_from(&b) {
@@ -223,6 +293,7 @@ impl Value {
             Value::NdArray(_) => "ndarray",
             Value::NumpyScalar(a) => a.dtype.scalar_type_name(),
             Value::Dtype(_) => "dtype",
+            Value::Tensor(_) => "Tensor",
         }
     }
 
@@ -296,7 +367,7 @@ impl Value {
     }
 
     /// The sequence APPEND(S) writes into, for values that behave as a list.
-    pub fn list_mut(&mut self) -> Option<&mut Vec<Value>> {
+    pub fn list_mut(&mut self) -> Option<&mut ThinVec<Value>> {
         match self {
             Value::List(l) => Some(l),
             Value::Deque(d) => Some(&mut d.items),
@@ -313,6 +384,93 @@ impl Value {
     }
 }
 
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(i: i64) -> Value {
+        Value::Int(i)
+    }
+}
+
+impl From<i32> for Value {
+    fn from(i: i32) -> Value {
+        Value::Int(i64::from(i))
+    }
+}
+
+impl From<u64> for Value {
+    /// An `int`: [`Value::Int`] when it fits an `i64`, [`Value::BigInt`] otherwise.
+    fn from(i: u64) -> Value {
+        match i64::try_from(i) {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::BigInt(Box::new(BigInt::from(i))),
+        }
+    }
+}
+
+impl From<BigInt> for Value {
+    /// An `int` in its one canonical representation (see [`Value::from_bigint`]).
+    fn from(b: BigInt) -> Value {
+        Value::from_bigint(b)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(f: f64) -> Value {
+        Value::Float(f)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::Str(ArcStr::from(s))
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Str(ArcStr::from(s))
+    }
+}
+
+impl From<ArcStr> for Value {
+    fn from(s: ArcStr) -> Value {
+        Value::Str(s)
+    }
+}
+
+impl From<Vec<Value>> for Value {
+    /// A `list`.
+    fn from(items: Vec<Value>) -> Value {
+        Value::List(ThinVec::from(items))
+    }
+}
+
+impl From<Dict> for Value {
+    /// A `dict`.
+    fn from(d: Dict) -> Value {
+        Value::Dict(Box::new(d))
+    }
+}
+
+impl From<Set> for Value {
+    /// A `set`.
+    fn from(s: Set) -> Value {
+        Value::Set(Box::new(s))
+    }
+}
+
+impl FromIterator<Value> for Value {
+    /// A `list`.
+    fn from_iter<I: IntoIterator<Item = Value>>(iter: I) -> Value {
+        Value::list(iter)
+    }
+}
+
 /// The size and height of a value, as the loader's budgets count them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Metrics {
@@ -323,6 +481,8 @@ pub(crate) struct Metrics {
     /// Container levels, as the depth limit counts them: the most containers on one path
     /// from the top (0 for a scalar; 1 for an empty list, as for a list of ints).
     pub levels: u64,
+    /// Bits of the widest integer (0 if none is wider than an `i64`).
+    pub int_bits: u64,
 }
 
 const VALUE_BYTES: u64 = std::mem::size_of::<Value>() as u64;
@@ -338,7 +498,10 @@ pub(crate) fn metrics(v: &Value) -> Metrics {
         let payload: u64 = match v {
             Value::Str(s) => s.len() as u64,
             Value::Bytes(b) | Value::ByteArray(b) => b.len() as u64,
-            Value::BigInt(b) => b.bits() / 8 + 32,
+            Value::BigInt(b) => {
+                m.int_bits = m.int_bits.max(b.bits());
+                b.bits() / 8 + 32
+            }
             Value::Tuple(items) | Value::List(items) => {
                 todo.extend(items.iter().map(|c| (c, depth + 1)));
                 0
@@ -403,7 +566,11 @@ pub(crate) fn metrics(v: &Value) -> Metrics {
                 DecimalKind::NaN(p) | DecimalKind::SNaN(p) => p.len() as u64 + 32,
                 DecimalKind::Infinity => 32,
             },
-            Value::Fraction(f) => (f.numerator.bits() + f.denominator.bits()) / 8 + 64,
+            Value::Fraction(f) => {
+                let bits = f.numerator.bits().max(f.denominator.bits());
+                m.int_bits = m.int_bits.max(bits);
+                (f.numerator.bits() + f.denominator.bits()) / 8 + 64
+            }
             Value::TimeZone(t) => t.name.as_ref().map_or(0, |n| n.len() as u64) + 32,
             Value::Uuid(_) => 32,
             Value::NdArray(a) | Value::NumpyScalar(a) => {
@@ -443,4 +610,16 @@ pub(crate) fn metrics(v: &Value) -> Metrics {
         m.levels = m.levels.max(if container { height } else { height - 1 });
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_is_16_bytes() {
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+        assert_eq!(std::mem::size_of::<Option<Value>>(), 16);
+        assert_eq!(std::mem::size_of::<Key>(), 16);
+    }
 }

@@ -35,6 +35,28 @@ pub(crate) fn write_complex<W: Write + ?Sized>(out: &mut W, re: f64, im: f64) ->
     out.write_str("j)")
 }
 
+/// The most decimal digits CPython 3.11 converts an `int` to text by default
+/// (`sys.get_int_max_str_digits()`).
+pub(crate) const INT_MAX_STR_DIGITS: usize = 4300;
+
+/// Bits of the widest integer that may have at most [`INT_MAX_STR_DIGITS`] digits
+/// (10^4300 < 2^14285).
+const INT_MAX_STR_BITS: u64 = 14285;
+
+/// Writes an `int` in time linear in its size: in decimal, as Python's `repr()`, when it
+/// has at most 4300 digits; beyond that, where CPython's `repr()` raises "Exceeds the limit
+/// (4300 digits) for integer string conversion", in hexadecimal (`0x…`, `-0x…`), which
+/// Python reads back as the same int. Decimal conversion is quadratic, hexadecimal linear.
+pub(crate) fn write_int<W: Write + ?Sized>(out: &mut W, b: &num_bigint::BigInt) -> fmt::Result {
+    if b.bits() <= INT_MAX_STR_BITS {
+        let text = b.to_string();
+        if text.trim_start_matches('-').len() <= INT_MAX_STR_DIGITS {
+            return out.write_str(&text);
+        }
+    }
+    write!(out, "{b:#x}")
+}
+
 /// Writes Python's `repr()` of a `str`: quoted with `'` unless the text
 /// contains `'` but no `"`, escaping the backslash, the chosen quote, `\t`,
 /// `\n`, `\r`, and every other non-printable code point as `\xNN`, `\uNNNN`

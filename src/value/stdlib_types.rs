@@ -9,9 +9,8 @@ use std::fmt::{self, Write};
 
 use num_bigint::{BigInt, Sign};
 
-use super::display::{write_dict_items, write_value};
 use super::repr;
-use super::{Dict, Global, Value};
+use super::{Dict, Global, ThinVec, Value};
 
 // ------------------------------------------------------------------ collections
 
@@ -48,30 +47,13 @@ impl DefaultDict {
     }
 }
 
-impl fmt::Display for DefaultDict {
-    /// `defaultdict(<class 'list'>, {'a': [1]})`; `defaultdict(None, {})` without a
-    /// factory. A factory outside `builtins` prints as `<class 'module.name'>` (Python
-    /// prints functions differently, with an address that a pickle cannot carry).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("defaultdict(")?;
-        match &self.factory {
-            None => f.write_str("None")?,
-            Some(g) if g.module == "builtins" => write!(f, "<class '{}'>", g.name)?,
-            Some(g) => write!(f, "<class '{g}'>")?,
-        }
-        f.write_str(", ")?;
-        write_dict_items(f, self.dict.iter().map(|(k, v)| (k.value(), v)))?;
-        f.write_char(')')
-    }
-}
-
 /// A `collections.deque`, with its `maxlen`.
 ///
 /// As in Python, a bounded deque keeps only its last `maxlen` items; items a pickle
 /// appends beyond that push the oldest ones out ([`Deque::items`] shows the kept ones).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Deque {
-    pub(crate) items: Vec<Value>,
+    pub(crate) items: ThinVec<Value>,
     pub(crate) maxlen: Option<usize>,
 }
 
@@ -79,7 +61,7 @@ impl Deque {
     /// An empty deque bounded by `maxlen`.
     pub fn new(maxlen: Option<usize>) -> Deque {
         Deque {
-            items: Vec::new(),
+            items: ThinVec::new(),
             maxlen,
         }
     }
@@ -98,121 +80,6 @@ impl Deque {
     pub fn maxlen(&self) -> Option<usize> {
         self.maxlen
     }
-}
-
-impl fmt::Display for Deque {
-    /// `deque([1, 2])`, `deque([1, 2], maxlen=3)`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("deque([")?;
-        for (i, v) in self.items().iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            write_value(f, v)?;
-        }
-        f.write_char(']')?;
-        if let Some(m) = self.maxlen {
-            write!(f, ", maxlen={m}")?;
-        }
-        f.write_char(')')
-    }
-}
-
-/// Writes `OrderedDict([('a', 1), ('b', [2])])` (Python 3.11's form) or `OrderedDict()`.
-pub(crate) fn write_ordered_dict<W: Write + ?Sized>(out: &mut W, d: &Dict) -> fmt::Result {
-    if d.is_empty() {
-        return out.write_str("OrderedDict()");
-    }
-    out.write_str("OrderedDict([")?;
-    for (i, (k, v)) in d.iter().enumerate() {
-        if i > 0 {
-            out.write_str(", ")?;
-        }
-        out.write_char('(')?;
-        write_value(out, k.value())?;
-        out.write_str(", ")?;
-        write_value(out, v)?;
-        out.write_char(')')?;
-    }
-    out.write_str("])")
-}
-
-/// How Python orders two values in `sorted()`, for the counts of a `Counter` (numbers
-/// among themselves, `str` among themselves, `bytes` among themselves). `None` when
-/// Python would raise `TypeError` or the values are not of those kinds.
-fn py_order(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
-    let big = Value::to_bigint;
-    match (a, b) {
-        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
-        (Value::Bytes(x), Value::Bytes(y)) => Some(x.cmp(y)),
-        (Value::Float(x), Value::Float(y)) => x.partial_cmp(y),
-        (Value::Float(x), other) | (other, Value::Float(x)) => {
-            let i = big(other)?;
-            // Compare an integer with a float exactly, as Python does.
-            let ord = if x.is_nan() {
-                return None;
-            } else if x.is_infinite() {
-                if *x > 0.0 {
-                    std::cmp::Ordering::Greater
-                } else {
-                    std::cmp::Ordering::Less
-                }
-            } else {
-                let fl = x.floor();
-                let fi = float_to_bigint(fl)?;
-                match fi.cmp(&i) {
-                    std::cmp::Ordering::Equal if *x > fl => std::cmp::Ordering::Greater,
-                    o => o,
-                }
-            };
-            // `ord` is float-vs-int; flip when the float was the right operand.
-            Some(if matches!(a, Value::Float(_)) {
-                ord
-            } else {
-                ord.reverse()
-            })
-        }
-        _ => Some(big(a)?.cmp(&big(b)?)),
-    }
-}
-
-fn float_to_bigint(f: f64) -> Option<BigInt> {
-    if !f.is_finite() {
-        return None;
-    }
-    if f.abs() < 9.0e18 {
-        return Some(BigInt::from(f as i64));
-    }
-    let bits = f.to_bits();
-    let exp = ((bits >> 52) & 0x7ff) as i64 - 1075;
-    let mant = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
-    let b = BigInt::from(mant) << usize::try_from(exp).ok()?;
-    Some(if f < 0.0 { -b } else { b })
-}
-
-/// Writes `Counter({'a': 2, 'b': 1})`: items ordered by count, highest first, ties in
-/// insertion order (Python's `most_common()`); in insertion order when the counts are not
-/// mutually orderable (Python's `TypeError` fallback); `Counter()` when empty.
-///
-/// NaN counts are not ordered as Python's sort would leave them.
-pub(crate) fn write_counter<W: Write + ?Sized>(out: &mut W, d: &Dict) -> fmt::Result {
-    if d.is_empty() {
-        return out.write_str("Counter()");
-    }
-    let mut items: Vec<(&Value, &Value)> = d.iter().map(|(k, v)| (k.value(), v)).collect();
-    let orderable = items.windows(2).all(|w| match w {
-        [a, b] => py_order(a.1, b.1).is_some(),
-        _ => true,
-    }) && items
-        .first()
-        .is_some_and(|first| items.iter().all(|x| py_order(first.1, x.1).is_some()));
-    if orderable {
-        // Stable: equal counts keep insertion order, as `sorted(reverse=True)` does.
-        items.sort_by(|a, b| py_order(b.1, a.1).unwrap_or(std::cmp::Ordering::Equal));
-    }
-    out.write_str("Counter(")?;
-    write_dict_items(out, items)?;
-    out.write_char(')')
 }
 
 // --------------------------------------------------------------------- datetime
@@ -333,15 +200,6 @@ pub enum TzInfo {
     TimeZone(TimeZone),
     /// Any other tzinfo object the policy produced (e.g. an inert `zoneinfo.ZoneInfo`).
     Other(Value),
-}
-
-impl fmt::Display for TzInfo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TzInfo::TimeZone(tz) => tz.fmt(f),
-            TzInfo::Other(v) => write_value(f, v),
-        }
-    }
 }
 
 fn write_tz_fold(f: &mut fmt::Formatter<'_>, tz: &Option<TzInfo>, fold: bool) -> fmt::Result {
@@ -893,7 +751,11 @@ impl Fraction {
 impl fmt::Display for Fraction {
     /// `Fraction(3, 4)`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Fraction({}, {})", self.numerator, self.denominator)
+        f.write_str("Fraction(")?;
+        repr::write_int(f, &self.numerator)?;
+        f.write_str(", ")?;
+        repr::write_int(f, &self.denominator)?;
+        f.write_char(')')
     }
 }
 

@@ -342,6 +342,22 @@ ALIASING = [
     ("alias_empty_appends", b"K\x01(e.", "APPENDS with an empty batch on a non-list"),
     ("alias_duplicate_keys", b"}(K\x01U\x01aG?\xf0\x00\x00\x00\x00\x00\x00U\x01bu.",
      "dict keys 1 and 1.0: first key kept, last value"),
+    # CPython compares dict keys and set elements by identity first: one NaN object read
+    # twice through the memo is one key, two NaN objects are two keys.
+    ("alias_nan_key_memo", b"\x80\x02}q\x00(G\x7f\xf8\x00\x00\x00\x00\x00\x00q\x01K\x01h\x01K\x02u.",
+     "one memoized NaN used twice as a key: one key, last value"),
+    ("alias_nan_keys_distinct", b"\x80\x02}q\x00(G\x7f\xf8\x00\x00\x00\x00\x00\x00K\x01G\x7f\xf8\x00\x00\x00\x00\x00\x00K\x02u.",
+     "two different NaN objects as keys: two keys"),
+    ("alias_nan_key_setitem", b"\x80\x02}q\x00G\x7f\xf8\x00\x00\x00\x00\x00\x00q\x01K\x01sh\x01K\x02s.",
+     "one memoized NaN as the key of two SETITEMs: one key"),
+    ("alias_nan_key_sealed", b"\x80\x02]}(G\x7f\xf8\x00\x00\x00\x00\x00\x00q\x01K\x01h\x01K\x02ua.",
+     "a dict with one memoized NaN key twice, appended to a list"),
+    ("alias_nan_tuple_key_memo", b"\x80\x02}(G\x7f\xf8\x00\x00\x00\x00\x00\x00\x85q\x01K\x01h\x01K\x02u.",
+     "one memoized (nan,) tuple used twice as a key: one key"),
+    ("alias_nan_set_memo", b"\x80\x04\x8f\x94(G\x7f\xf8\x00\x00\x00\x00\x00\x00\x94h\x01\x90.",
+     "one memoized NaN added twice to a set: one element"),
+    ("alias_nan_frozenset_memo", b"\x80\x04(G\x7f\xf8\x00\x00\x00\x00\x00\x00\x94h\x00\x91.",
+     "one memoized NaN twice in a frozenset: one element"),
     ("alias_proto_mid_stream", b"\x80\x02c__builtin__\nset\n)R\x80\x03c__builtin__\nset\n.",
      "PROTO 3 mid-stream turns off the Python 2 name mapping"),
 ]
