@@ -264,8 +264,15 @@ pub fn decode_target(data: &[u8]) {
             let _ = d.instruction.clone().into_owned();
             assert!(d.offset >= last, "offset {} after {last}", d.offset);
             last = d.offset + 1;
-            assert!(dec.position() >= last, "position {} before {last}", dec.position());
-            assert!(dec.position() <= data.len() as u64, "position past the input");
+            assert!(
+                dec.position() >= last,
+                "position {} before {last}",
+                dec.position()
+            );
+            assert!(
+                dec.position() <= data.len() as u64,
+                "position past the input"
+            );
         }
     }
 }
