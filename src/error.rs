@@ -58,6 +58,9 @@ pub enum ErrorKind {
     /// A PyTorch checkpoint's container is not acceptable (see [`crate::torch`]).
     #[error("{0}")]
     Checkpoint(crate::torch::CheckpointError),
+    /// A loaded checkpoint cannot be written as safetensors (see [`crate::convert`]).
+    #[error("{0}")]
+    Convert(crate::convert::ConvertError),
 }
 
 /// A coarse classification of an [`Error`], the one the command-line tool maps to exit
@@ -169,6 +172,7 @@ impl Error {
             ErrorKind::Refused { .. } => Category::Refused,
             ErrorKind::Limit { .. } => Category::Limit,
             ErrorKind::Checkpoint(c) => c.category(),
+            ErrorKind::Convert(c) => c.category(),
             ErrorKind::Io(_) => Category::Io,
             _ => Category::Invalid,
         }

@@ -35,10 +35,11 @@
 //! [`decode`] turns bytes into instructions, the machine runs them, [`policy`] decides
 //! every global, [`presets`] are ready policies, [`value`] is the result, [`dis`] and
 //! [`scan`] list and report, [`npy`] reads `.npy` files, [`torch`] reads PyTorch
-//! checkpoints.
+//! checkpoints, [`convert`] writes them as safetensors.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod convert;
 pub mod decode;
 pub mod dis;
 pub mod error;
