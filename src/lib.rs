@@ -35,13 +35,16 @@
 //! [`decode`] turns bytes into instructions, the machine runs them, [`policy`] decides
 //! every global, [`presets`] are ready policies, [`value`] is the result, [`dis`] and
 //! [`scan`] list and report, [`npy`] reads `.npy` files, [`torch`] reads PyTorch
-//! checkpoints, [`stream`] reads pickle after pickle from one reader.
+//! checkpoints, [`convert`] writes them as safetensors, [`stream`] reads pickle after
+//! pickle from one reader.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod convert;
 pub mod decode;
 pub mod dis;
 pub mod error;
+pub mod json;
 pub mod limits;
 mod load;
 mod machine;
@@ -50,6 +53,8 @@ pub mod opcode;
 pub mod policy;
 pub mod presets;
 pub mod scan;
+#[cfg(feature = "serde")]
+pub mod serde;
 pub mod stream;
 pub mod torch;
 pub mod value;

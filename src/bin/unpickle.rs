@@ -1,4 +1,4 @@
-//! The `unpickle` command: `show`, `dis` and `scan` over the library.
+//! The `unpickle` command: `show`, `dis`, `scan` and `convert` over the library.
 //!
 //! Every command recognises what a file holds by its bytes, never its name ([`Format`]): a
 //! pickle (or several, one after another) or a `.npy` file. Every offset printed is an
@@ -18,9 +18,9 @@ use std::fmt;
 use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
 
-use unpickle::npy;
 use unpickle::policy::InertPersistent;
 use unpickle::scan::PickleReport;
+use unpickle::{convert, npy};
 use unpickle::{
     presets, Allowlist, Category, Decision, Encoding, Error, ErrorKind, Limit, Limits, Opcode,
     Policy, Unpickler, Value,
@@ -33,18 +33,22 @@ commands:
   show   print the value of one pickle as Python's repr()
   scan   list every global and persistent id each file references, with the verdict
   dis    list the opcodes of one pickle, as `python3 -m pickletools` does
+  convert  write a PyTorch checkpoint as safetensors
 
 `unpickle COMMAND --help` describes a command's options; `unpickle --version` prints the
-version. Files are recognised by their bytes: a pickle, or a numpy .npy file.
+version. Files are recognised by their bytes: a pickle, a numpy .npy file, or a PyTorch
+checkpoint (zip or legacy; a TorchScript archive is refused with exit 3).
 
 exit codes: 0 done, 1 malformed or invalid pickle, 2 usage or I/O error,
             3 refused by the policy, 4 a resource limit was exceeded,
             141 standard output was closed early (as a Unix tool killed by SIGPIPE)";
 
 const POLICY_HELP: &str = concat!(
-    "  --policy P        strict (built-in data only), stdlib, numpy, or opaque (every global\n",
-    "                    kept as an inert node, nothing constructed; persistent ids kept inert\n",
-    "                    too). Default: strict for a pickle, numpy for a .npy file.",
+    "  --policy P        strict (built-in data only), stdlib, numpy, torch, or opaque (every\n",
+    "                    global kept as an inert node, nothing constructed; persistent ids kept\n",
+    "                    inert too). Default: strict for a pickle, numpy for a .npy file, torch\n",
+    "                    for a checkpoint. `show --policy torch` on a plain pickle reads it as a\n",
+    "                    bare data.pkl: its tensors show which storage they lack.",
 );
 
 const ENCODING_HELP: &str = concat!(
@@ -60,6 +64,12 @@ const JSON_HELP: &str = concat!(
     "                    too large)}], \"error\"}], \"globals\", \"refused\", \"persistent_ids\",\n",
     "                    \"error\"}], \"exit\"}; an error is null or {\"message\", \"offset\",\n",
     "                    \"category\"}.",
+);
+
+const SHOW_JSON_HELP: &str = concat!(
+    "  --json            the value as JSON: JSON's own types as themselves, everything else\n",
+    "                    as {\"$type\": ...} (big ints, NaN, bytes in base64, tuples, sets,\n",
+    "                    non-str keys, inert globals; see the docs of unpickle::json).",
 );
 
 const LIMITS_HELP: &str = concat!(
@@ -108,12 +118,12 @@ const LOAD_OPTIONS: &[&str] = &[
 
 const SHOW: Command = Command {
     name: "show",
-    synopsis: "unpickle show [--policy P] [--encoding E] [LIMITS] FILE|-\n\n\
+    synopsis: "unpickle show [--json] [--policy P] [--encoding E] [LIMITS] FILE|-\n\n\
         Loads one pickle (bytes after its STOP are an error) or a .npy file and prints the\n\
         value as Python's repr(). An object .npy array's pickle obeys the policy.",
     valued: LOAD_OPTIONS,
-    flags: &[],
-    help: &[POLICY_HELP, ENCODING_HELP, LIMITS_HELP],
+    flags: &["--json"],
+    help: &[SHOW_JSON_HELP, POLICY_HELP, ENCODING_HELP, LIMITS_HELP],
 };
 
 const SCAN: Command = Command {
@@ -139,7 +149,23 @@ const DIS: Command = Command {
     help: &[],
 };
 
-const COMMANDS: [&Command; 3] = [&SHOW, &SCAN, &DIS];
+const CONVERT: Command = Command {
+    name: "convert",
+    synopsis: "unpickle convert [--tensors-only] [LIMITS] CHECKPOINT OUT.safetensors\n\n\
+        Loads a PyTorch checkpoint (zip or legacy) under the torch preset and writes it as\n\
+        safetensors: names are the dict keys and list indices joined with `.`, tensors are\n\
+        contiguous and little-endian, only identical views are aliases ({dropped: kept} in\n\
+        __metadata__), every other value is kept in __metadata__ as its repr. The output\n\
+        appears (by rename) only when complete: a refused checkpoint writes nothing.",
+    valued: LOAD_OPTIONS.split_at(2).1,
+    flags: &["--tensors-only"],
+    help: &[
+        "  --tensors-only    leave the values that are not tensors out of __metadata__",
+        LIMITS_HELP,
+    ],
+};
+
+const COMMANDS: [&Command; 4] = [&SHOW, &SCAN, &DIS, &CONVERT];
 
 /// Why a command stopped before its end.
 enum Halt {
@@ -194,12 +220,16 @@ enum Format {
     Pickle,
     /// numpy's `.npy`: a header, then raw data or an object array's pickle.
     Npy,
+    /// A PyTorch checkpoint (zip or legacy stream, or the refused tar format).
+    Checkpoint,
 }
 
 impl Format {
     fn sniff(data: &[u8]) -> Format {
         if data.starts_with(npy::MAGIC) {
             Format::Npy
+        } else if unpickle::torch::detect(data).is_some() {
+            Format::Checkpoint
         } else {
             Format::Pickle
         }
@@ -209,6 +239,7 @@ impl Format {
         match self {
             Format::Pickle => "pickle",
             Format::Npy => "npy",
+            Format::Checkpoint => "checkpoint",
         }
     }
 
@@ -217,6 +248,7 @@ impl Format {
         match self {
             Format::Pickle => "strict",
             Format::Npy => "numpy",
+            Format::Checkpoint => "torch",
         }
     }
 }
@@ -226,6 +258,7 @@ fn preset(name: &str) -> Option<Allowlist> {
         "strict" => presets::strict(),
         "stdlib" => presets::stdlib(),
         "numpy" => presets::numpy(),
+        "torch" => presets::torch(),
         "opaque" => presets::opaque(),
         _ => return None,
     })
@@ -279,6 +312,7 @@ struct Opts {
     encoding: Encoding,
     limits: Limits,
     json: bool,
+    tensors_only: bool,
     help: bool,
     files: Vec<OsString>,
 }
@@ -289,6 +323,7 @@ fn parse(cmd: &Command, args: &[OsString]) -> Result<Opts, String> {
         encoding: Encoding::Ascii,
         limits: Limits::default(),
         json: false,
+        tensors_only: false,
         help: false,
         files: Vec::new(),
     };
@@ -318,6 +353,7 @@ fn parse(cmd: &Command, args: &[OsString]) -> Result<Opts, String> {
             }
             match name {
                 "--help" => opts.help = true,
+                "--tensors-only" => opts.tensors_only = true,
                 _ => opts.json = true,
             }
             continue;
@@ -337,7 +373,7 @@ fn parse(cmd: &Command, args: &[OsString]) -> Result<Opts, String> {
             "--policy" => {
                 if preset(&value).is_none() {
                     return Err(format!(
-                        "unknown policy {value:?} (strict, stdlib, numpy or opaque)"
+                        "unknown policy {value:?} (strict, stdlib, numpy, torch or opaque)"
                     ));
                 }
                 opts.policy = Some(value.to_ascii_lowercase());
@@ -390,6 +426,14 @@ fn display(path: &OsString) -> String {
 }
 
 impl Opts {
+    /// The checkpoint loader for the chosen policy and limits.
+    fn torch(&self, format: Format) -> unpickle::torch::Loader {
+        let policy = preset(self.policy_name(format)).unwrap_or_else(presets::torch);
+        unpickle::torch::Loader::new()
+            .policy(policy)
+            .limits(self.limits.clone())
+    }
+
     fn policy_name(&self, format: Format) -> &str {
         self.policy
             .as_deref()
@@ -494,10 +538,21 @@ fn show(out: &mut Out, opts: &Opts) -> Result<u8, Halt> {
     let format = Format::sniff(&data);
     let loader = opts.loader(format);
     let result = match format {
+        Format::Pickle if opts.policy_name(format) == "torch" => {
+            opts.torch(format).load_data_pkl(&data)
+        }
         Format::Pickle => loader.load_slice(&data),
+        Format::Checkpoint => opts
+            .torch(format)
+            .load_slice(&data)
+            .map(unpickle::torch::Checkpoint::into_value),
         Format::Npy => npy::load(&data, &loader).map(|a| Value::NdArray(Box::new(a))),
     };
     match result {
+        Ok(v) if opts.json => {
+            writeln!(out, "{}", unpickle::json::to_string(&v))?;
+            Ok(0)
+        }
         Ok(v) => {
             writeln!(out, "{v}")?;
             Ok(0)
@@ -515,7 +570,7 @@ fn dis(out: &mut Out, opts: &Opts) -> Result<u8, Halt> {
         Err(code) => return Ok(code),
     };
     let result = match Format::sniff(&data) {
-        Format::Pickle => unpickle::dis::dis(&data, out),
+        Format::Pickle | Format::Checkpoint => unpickle::dis::dis(&data, out),
         Format::Npy => match npy::parse_header(&data) {
             Ok(h) => {
                 write_npy_header(out, &h)?;
@@ -573,6 +628,10 @@ struct FileScan {
     format: Format,
     header: Option<npy::Header>,
     reports: Vec<PickleReport>,
+    /// A checkpoint's findings about its container (TorchScript, unexpected members).
+    warnings: Vec<String>,
+    /// Why a checkpoint's container could not be scanned, or that it is TorchScript.
+    refusal: Option<Error>,
 }
 
 impl FileScan {
@@ -589,7 +648,7 @@ impl FileScan {
     }
 
     fn exit_code(&self) -> u8 {
-        let mut code = 0;
+        let mut code = self.refusal.as_ref().map_or(0, exit_for);
         for r in &self.reports {
             if r.any_refused() {
                 code = code.max(3);
@@ -606,12 +665,37 @@ fn scan_file(data: &[u8], opts: &Opts) -> FileScan {
     let format = Format::sniff(data);
     let header = match format {
         Format::Npy => npy::parse_header(data).ok(),
-        Format::Pickle => None,
+        Format::Pickle | Format::Checkpoint => None,
     };
+    if format == Format::Checkpoint {
+        // Every pickle of the checkpoint (offsets in the file), and its container findings.
+        return match opts.torch(format).scan(data) {
+            Ok(r) => FileScan {
+                format,
+                header,
+                refusal: r.torchscript.then(|| {
+                    Error::from(unpickle::torch::CheckpointError::TorchScript(
+                        r.warnings.join("; "),
+                    ))
+                }),
+                reports: r.pickles.into_iter().map(|m| m.report).collect(),
+                warnings: r.warnings,
+            },
+            Err(e) => FileScan {
+                format,
+                header,
+                reports: Vec::new(),
+                warnings: Vec::new(),
+                refusal: Some(e),
+            },
+        };
+    }
     FileScan {
         format,
         header,
         reports: unpickle::scan::scan(data, &opts.loader(format)),
+        warnings: Vec::new(),
+        refusal: None,
     }
 }
 
@@ -658,6 +742,12 @@ fn scan(out: &mut Out, opts: &Opts) -> Result<u8, Halt> {
                     writeln!(out, "{file}: hint: {h}")?;
                 }
             }
+        }
+        for w in &found.warnings {
+            writeln!(out, "{file}: warning: {w}")?;
+        }
+        if let (Some(e), true) = (&found.refusal, found.warnings.is_empty()) {
+            writeln!(out, "{file}: error: {e}")?;
         }
         writeln!(
             out,
@@ -763,9 +853,13 @@ fn scan_json(out: &mut Out, opts: &Opts) -> Result<u8, Halt> {
                 .map_or_else(|| "null".to_owned(), |(e, _)| json_error(e));
             write!(out, "], \"error\": {error}}}")?;
         }
+        let error = found
+            .refusal
+            .as_ref()
+            .map_or_else(|| "null".to_owned(), json_error);
         write!(
             out,
-            "], \"globals\": {}, \"refused\": {}, \"persistent_ids\": {}, \"error\": null}}",
+            "], \"globals\": {}, \"refused\": {}, \"persistent_ids\": {}, \"error\": {error}}}",
             found.count(false),
             found.count(true),
             found.pids()
@@ -774,6 +868,50 @@ fn scan_json(out: &mut Out, opts: &Opts) -> Result<u8, Halt> {
     }
     writeln!(out, "], \"exit\": {code}}}")?;
     Ok(code)
+}
+
+fn convert(out: &mut Out, opts: &Opts) -> Result<u8, Halt> {
+    let [input, output] = opts.files.as_slice() else {
+        return Ok(usage("convert takes CHECKPOINT and OUT.safetensors"));
+    };
+    let shown = display(input);
+    let loader = opts.torch(Format::Checkpoint);
+    let loaded = if input == "-" {
+        read_or_report(input).map(|d| loader.load_slice(&d))
+    } else {
+        Ok(loader.load(input))
+    };
+    let ckpt = match loaded {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => {
+            say!("unpickle: {shown}: {e}");
+            return Ok(exit_for(&e));
+        }
+        Err(code) => return Ok(code),
+    };
+    let copts = convert::Options::new().tensors_only(opts.tensors_only);
+    match convert::write_file(&ckpt, output, &copts) {
+        Ok(r) => {
+            write!(
+                out,
+                "{}: {} tensors ({} bytes), {} aliases, {} values in metadata",
+                display(output),
+                r.tensors,
+                r.data_bytes,
+                r.aliases,
+                r.values
+            )?;
+            if r.values_left_out > 0 {
+                write!(out, ", {} left out", r.values_left_out)?;
+            }
+            writeln!(out)?;
+            Ok(0)
+        }
+        Err(e) => {
+            say!("unpickle: {}: {e}", display(output));
+            Ok(exit_for(&e))
+        }
+    }
 }
 
 fn run(out: &mut Out, args: &[OsString]) -> Result<u8, Halt> {
@@ -819,6 +957,7 @@ fn run(out: &mut Out, args: &[OsString]) -> Result<u8, Halt> {
     match command.name {
         "show" => show(out, &opts),
         "scan" => scan(out, &opts),
+        "convert" => convert(out, &opts),
         _ => dis(out, &opts),
     }
 }
