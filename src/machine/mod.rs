@@ -317,7 +317,7 @@ impl<'a> Machine<'a> {
 
     fn py2_string(&self, bytes: std::borrow::Cow<'_, [u8]>) -> Result<Value> {
         Ok(match self.setup.encoding {
-            Encoding::Bytes => Value::bytes(&bytes),
+            Encoding::Bytes => Value::Bytes(Box::new(bytes.into_owned())),
             Encoding::Latin1 => Value::Str(
                 bytes
                     .iter()
@@ -789,8 +789,8 @@ impl<'a> Machine<'a> {
             I::Int(Int::Big(b)) => self.push_value(Value::BigInt(Box::new(b)))?,
             I::Float(f) => self.push_scalar(Value::Float(f))?,
             I::Unicode(s) => self.push_value(Value::Str(s.into()))?,
-            I::Bytes(b) => self.push_value(Value::bytes(&b))?,
-            I::ByteArray(b) => self.push_value(Value::bytearray(&b))?,
+            I::Bytes(b) => self.push_value(Value::Bytes(Box::new(b.into_owned())))?,
+            I::ByteArray(b) => self.push_value(Value::ByteArray(Box::new(b.into_owned())))?,
             I::String(b) => {
                 let v = self.py2_string(b)?;
                 self.push_value(v)?
