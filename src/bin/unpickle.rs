@@ -35,16 +35,19 @@ commands:
   dis    list the opcodes of one pickle, as `python3 -m pickletools` does
 
 `unpickle COMMAND --help` describes a command's options; `unpickle --version` prints the
-version. Files are recognised by their bytes: a pickle, or a numpy .npy file.
+version. Files are recognised by their bytes: a pickle, a numpy .npy file, or a PyTorch
+checkpoint (zip or legacy; a TorchScript archive is refused with exit 3).
 
 exit codes: 0 done, 1 malformed or invalid pickle, 2 usage or I/O error,
             3 refused by the policy, 4 a resource limit was exceeded,
             141 standard output was closed early (as a Unix tool killed by SIGPIPE)";
 
 const POLICY_HELP: &str = concat!(
-    "  --policy P        strict (built-in data only), stdlib, numpy, or opaque (every global\n",
-    "                    kept as an inert node, nothing constructed; persistent ids kept inert\n",
-    "                    too). Default: strict for a pickle, numpy for a .npy file.",
+    "  --policy P        strict (built-in data only), stdlib, numpy, torch, or opaque (every\n",
+    "                    global kept as an inert node, nothing constructed; persistent ids kept\n",
+    "                    inert too). Default: strict for a pickle, numpy for a .npy file, torch\n",
+    "                    for a checkpoint. `show --policy torch` on a plain pickle reads it as a\n",
+    "                    bare data.pkl: its tensors show which storage they lack.",
 );
 
 const ENCODING_HELP: &str = concat!(
@@ -193,12 +196,16 @@ enum Format {
     Pickle,
     /// numpy's `.npy`: a header, then raw data or an object array's pickle.
     Npy,
+    /// A PyTorch checkpoint (zip or legacy stream, or the refused tar format).
+    Checkpoint,
 }
 
 impl Format {
     fn sniff(data: &[u8]) -> Format {
         if data.starts_with(npy::MAGIC) {
             Format::Npy
+        } else if unpickle::torch::detect(data).is_some() {
+            Format::Checkpoint
         } else {
             Format::Pickle
         }
@@ -208,6 +215,7 @@ impl Format {
         match self {
             Format::Pickle => "pickle",
             Format::Npy => "npy",
+            Format::Checkpoint => "checkpoint",
         }
     }
 
@@ -216,6 +224,7 @@ impl Format {
         match self {
             Format::Pickle => "strict",
             Format::Npy => "numpy",
+            Format::Checkpoint => "torch",
         }
     }
 }
@@ -225,6 +234,7 @@ fn preset(name: &str) -> Option<Allowlist> {
         "strict" => presets::strict(),
         "stdlib" => presets::stdlib(),
         "numpy" => presets::numpy(),
+        "torch" => presets::torch(),
         "opaque" => presets::opaque(),
         _ => return None,
     })
@@ -336,7 +346,7 @@ fn parse(cmd: &Command, args: &[OsString]) -> Result<Opts, String> {
             "--policy" => {
                 if preset(&value).is_none() {
                     return Err(format!(
-                        "unknown policy {value:?} (strict, stdlib, numpy or opaque)"
+                        "unknown policy {value:?} (strict, stdlib, numpy, torch or opaque)"
                     ));
                 }
                 opts.policy = Some(value.to_ascii_lowercase());
@@ -389,6 +399,14 @@ fn display(path: &OsString) -> String {
 }
 
 impl Opts {
+    /// The checkpoint loader for the chosen policy and limits.
+    fn torch(&self, format: Format) -> unpickle::torch::Loader {
+        let policy = preset(self.policy_name(format)).unwrap_or_else(presets::torch);
+        unpickle::torch::Loader::new()
+            .policy(policy)
+            .limits(self.limits.clone())
+    }
+
     fn policy_name(&self, format: Format) -> &str {
         self.policy
             .as_deref()
@@ -493,7 +511,14 @@ fn show(out: &mut Out, opts: &Opts) -> Result<u8, Halt> {
     let format = Format::sniff(&data);
     let loader = opts.loader(format);
     let result = match format {
+        Format::Pickle if opts.policy_name(format) == "torch" => {
+            opts.torch(format).load_data_pkl(&data)
+        }
         Format::Pickle => loader.load_slice(&data),
+        Format::Checkpoint => opts
+            .torch(format)
+            .load_slice(&data)
+            .map(unpickle::torch::Checkpoint::into_value),
         Format::Npy => npy::load(&data, &loader).map(|a| Value::NdArray(Box::new(a))),
     };
     match result {
@@ -514,7 +539,7 @@ fn dis(out: &mut Out, opts: &Opts) -> Result<u8, Halt> {
         Err(code) => return Ok(code),
     };
     let result = match Format::sniff(&data) {
-        Format::Pickle => unpickle::dis::dis(&data, out),
+        Format::Pickle | Format::Checkpoint => unpickle::dis::dis(&data, out),
         Format::Npy => match npy::parse_header(&data) {
             Ok(h) => {
                 write_npy_header(out, &h)?;
@@ -572,6 +597,10 @@ struct FileScan {
     format: Format,
     header: Option<npy::Header>,
     reports: Vec<PickleReport>,
+    /// A checkpoint's findings about its container (TorchScript, unexpected members).
+    warnings: Vec<String>,
+    /// Why a checkpoint's container could not be scanned, or that it is TorchScript.
+    refusal: Option<Error>,
 }
 
 impl FileScan {
@@ -588,7 +617,7 @@ impl FileScan {
     }
 
     fn exit_code(&self) -> u8 {
-        let mut code = 0;
+        let mut code = self.refusal.as_ref().map_or(0, exit_for);
         for r in &self.reports {
             if r.any_refused() {
                 code = code.max(3);
@@ -605,12 +634,37 @@ fn scan_file(data: &[u8], opts: &Opts) -> FileScan {
     let format = Format::sniff(data);
     let header = match format {
         Format::Npy => npy::parse_header(data).ok(),
-        Format::Pickle => None,
+        Format::Pickle | Format::Checkpoint => None,
     };
+    if format == Format::Checkpoint {
+        // Every pickle of the checkpoint (offsets in the file), and its container findings.
+        return match opts.torch(format).scan(data) {
+            Ok(r) => FileScan {
+                format,
+                header,
+                refusal: r.torchscript.then(|| {
+                    Error::from(unpickle::torch::CheckpointError::TorchScript(
+                        r.warnings.join("; "),
+                    ))
+                }),
+                reports: r.pickles.into_iter().map(|m| m.report).collect(),
+                warnings: r.warnings,
+            },
+            Err(e) => FileScan {
+                format,
+                header,
+                reports: Vec::new(),
+                warnings: Vec::new(),
+                refusal: Some(e),
+            },
+        };
+    }
     FileScan {
         format,
         header,
         reports: unpickle::scan::scan(data, &opts.loader(format)),
+        warnings: Vec::new(),
+        refusal: None,
     }
 }
 
@@ -650,6 +704,12 @@ fn scan(out: &mut Out, opts: &Opts) -> Result<u8, Halt> {
                     writeln!(out, "{file}: hint: {h}")?;
                 }
             }
+        }
+        for w in &found.warnings {
+            writeln!(out, "{file}: warning: {w}")?;
+        }
+        if let (Some(e), true) = (&found.refusal, found.warnings.is_empty()) {
+            writeln!(out, "{file}: error: {e}")?;
         }
         writeln!(
             out,
@@ -753,9 +813,13 @@ fn scan_json(out: &mut Out, opts: &Opts) -> Result<u8, Halt> {
                 .map_or_else(|| "null".to_owned(), |(e, _)| json_error(e));
             write!(out, "], \"error\": {error}}}")?;
         }
+        let error = found
+            .refusal
+            .as_ref()
+            .map_or_else(|| "null".to_owned(), json_error);
         write!(
             out,
-            "], \"globals\": {}, \"refused\": {}, \"persistent_ids\": {}, \"error\": null}}",
+            "], \"globals\": {}, \"refused\": {}, \"persistent_ids\": {}, \"error\": {error}}}",
             found.count(false),
             found.count(true),
             found.pids()

@@ -70,8 +70,12 @@ pub enum CheckpointError {
     /// a NUL, or is not UTF-8.
     #[error("unsafe zip entry name {0:?}")]
     UnsafeName(String),
+    /// The first central-directory entry is not inside a folder, so the archive has no
+    /// prefix (torch's reader refuses this too).
+    #[error("the first zip entry {0:?} is not inside a folder, so the archive has no prefix")]
+    NoFolder(String),
     /// An entry outside the prefix folder of the first entry (torch's reader refuses these
-    /// too), or a first entry without a folder.
+    /// too).
     #[error("zip entry {name:?} is not under the archive's prefix {prefix:?}")]
     MixedPrefix {
         /// The entry.

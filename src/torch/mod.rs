@@ -45,6 +45,7 @@ mod dtype;
 mod error;
 mod legacy;
 mod repr;
+mod scan;
 mod tensor;
 mod zip;
 
@@ -55,6 +56,7 @@ use std::sync::{Arc, Mutex};
 
 pub use self::dtype::DType;
 pub use self::error::CheckpointError;
+pub use self::scan::{CheckpointReport, MemberReport};
 pub use self::tensor::{Buffer, ByteOrder, Element, Storage, Tensor, TensorKind, MAX_DIMS};
 
 use crate::error::{Category, Error, ErrorKind, Result};
@@ -595,13 +597,7 @@ impl Loader {
         })?;
         let prefix = match first.name.split_once('/') {
             Some((p, _)) if !p.is_empty() => p.to_owned(),
-            _ => {
-                return Err(CheckpointError::MixedPrefix {
-                    name: first.name.clone(),
-                    prefix: String::new(),
-                }
-                .into())
-            }
+            _ => return Err(CheckpointError::NoFolder(first.name.clone()).into()),
         };
         let mut by_name = HashMap::with_capacity(entries.len());
         for e in &entries {
@@ -687,6 +683,27 @@ fn check_torchscript(entries: &[zip::Entry]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// What `unpickle show` loads: a checkpoint (zip or legacy, recognised by its bytes) with
+/// `policy` (the [`crate::presets::torch`] preset when `None`) and `limits`; with
+/// `bare_data_pkl`, any other input as a bare `data.pkl` (tensors without bytes). `None`
+/// when `data` is neither, for the caller to load as a plain pickle.
+pub fn load_for_show(
+    data: &[u8],
+    policy: Option<crate::Allowlist>,
+    limits: Limits,
+    bare_data_pkl: bool,
+) -> Option<Result<Value>> {
+    let mut loader = Loader::new().limits(limits);
+    if let Some(p) = policy {
+        loader = loader.policy(p);
+    }
+    match detect(data) {
+        Some(_) => Some(loader.load_slice(data).map(Checkpoint::into_value)),
+        None if bare_data_pkl => Some(loader.load_data_pkl(data)),
+        None => None,
+    }
 }
 
 /// Loads the checkpoint at `path` with the default [`Loader`].

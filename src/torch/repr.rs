@@ -3,7 +3,7 @@
 //! `torch/_tensor_str.py` step by step, so `unpickle show model.pt` reads like
 //! `print(torch.load(...))`.
 //!
-//! Where it differs from torch: the float8/float4/bits dtypes print a placeholder
+//! Where it differs from torch: float4_e2m1fn_x2 and the bits dtypes print a placeholder
 //! (`tensor(<float4_e2m1fn_x2 data>, size=(2,))`) instead of values; a tensor whose storage
 //! bytes were not loaded prints `tensor(<missing storage '0'>, size=(2, 3))`; a bare
 //! storage prints only torch's summary line (`[torch.storage.TypedStorage(dtype=torch.float32,
@@ -226,6 +226,11 @@ fn decode(d: DType, b: &[u8; 16]) -> (Scalar, Scalar) {
         DType::UInt32 => (i(i128::from(u32::from_le_bytes(le(b, 0)))), zero),
         DType::UInt64 => (i(i128::from(u64::from_le_bytes(le(b, 0)))), zero),
         DType::Bool => (Scalar::Bool(b[0] != 0), zero),
+        DType::Float8E5M2
+        | DType::Float8E4M3Fn
+        | DType::Float8E5M2Fnuz
+        | DType::Float8E4M3Fnuz
+        | DType::Float8E8M0Fnu => (f(super::tensor::f8_to_f64(d, b[0])), zero),
         _ => (zero, zero),
     }
 }
@@ -235,7 +240,15 @@ fn printable(d: DType) -> bool {
     d.is_complex()
         || matches!(
             d,
-            DType::Float64 | DType::Float32 | DType::Float16 | DType::BFloat16
+            DType::Float64
+                | DType::Float32
+                | DType::Float16
+                | DType::BFloat16
+                | DType::Float8E5M2
+                | DType::Float8E4M3Fn
+                | DType::Float8E5M2Fnuz
+                | DType::Float8E4M3Fnuz
+                | DType::Float8E8M0Fnu
         )
         || matches!(
             d,

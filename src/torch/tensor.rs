@@ -543,8 +543,8 @@ impl Tensor {
     /// dtypes, the real parts.
     ///
     /// # Errors
-    /// [`ErrorKind::Unsupported`] for the float8/float4 and bits dtypes, and for a storage
-    /// that was not loaded.
+    /// [`ErrorKind::Unsupported`] for float4_e2m1fn_x2 and the bits dtypes, and for a
+    /// storage that was not loaded.
     pub fn to_f64_vec(&self) -> Result<Vec<f64>> {
         let conv: fn(&[u8]) -> f64 = match self.dtype {
             DType::Float64 | DType::Complex128 => |b| f64::decode_le(b),
@@ -560,6 +560,11 @@ impl Tensor {
             DType::UInt32 => |b| f64::from(u32::decode_le(b)),
             DType::UInt64 => |b| u64::decode_le(b) as f64,
             DType::Bool => |b| f64::from(u8::from(bool::decode_le(b))),
+            DType::Float8E5M2 => |b| f8_to_f64(DType::Float8E5M2, u8::decode_le(b)),
+            DType::Float8E4M3Fn => |b| f8_to_f64(DType::Float8E4M3Fn, u8::decode_le(b)),
+            DType::Float8E5M2Fnuz => |b| f8_to_f64(DType::Float8E5M2Fnuz, u8::decode_le(b)),
+            DType::Float8E4M3Fnuz => |b| f8_to_f64(DType::Float8E4M3Fnuz, u8::decode_le(b)),
+            DType::Float8E8M0Fnu => |b| f8_to_f64(DType::Float8E8M0Fnu, u8::decode_le(b)),
             other => {
                 return Err(Error::new(ErrorKind::Unsupported(format!(
                     "no f64 conversion for {other}"
@@ -613,6 +618,36 @@ pub(crate) fn f16_to_f64(h: u16) -> f64 {
         31 if frac == 0.0 => f64::INFINITY,
         31 => f64::NAN,
         e => (1.0 + frac / 1024.0) * 2f64.powi(e - 15),
+    }
+}
+
+/// A float8 byte of `dtype` to `f64`, exactly (torch's `.float()`).
+pub(crate) fn f8_to_f64(dtype: DType, b: u8) -> f64 {
+    let sign = if b & 0x80 != 0 { -1.0 } else { 1.0 };
+    // (exponent bits, mantissa bits, bias)
+    let (ebits, mbits, bias) = match dtype {
+        DType::Float8E5M2 => return f16_to_f64(u16::from(b) << 8),
+        DType::Float8E8M0Fnu => {
+            return if b == 0xff {
+                f64::NAN
+            } else {
+                2f64.powi(i32::from(b) - 127)
+            }
+        }
+        DType::Float8E4M3Fn if b & 0x7f == 0x7f => return f64::NAN,
+        DType::Float8E4M3Fn => (4, 3, 7),
+        DType::Float8E5M2Fnuz | DType::Float8E4M3Fnuz if b == 0x80 => return f64::NAN,
+        DType::Float8E5M2Fnuz => (5, 2, 16),
+        DType::Float8E4M3Fnuz => (4, 3, 8),
+        _ => return f64::NAN,
+    };
+    let e = i32::from((b >> mbits) & ((1 << ebits) - 1));
+    let m = f64::from(b & ((1 << mbits) - 1));
+    let scale = f64::from(1u8 << mbits);
+    sign * if e == 0 {
+        m / scale * 2f64.powi(1 - bias)
+    } else {
+        (1.0 + m / scale) * 2f64.powi(e - bias)
     }
 }
 
