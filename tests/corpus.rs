@@ -12,7 +12,7 @@ fn corpus() -> PathBuf {
 }
 
 /// Cases where CPython's C unpickler is lenient and this crate is strict by design
-/// (DESIGN.md, "One pickle or many" and frames): the expected outcome is an error of the
+/// (README.md, "Threat model": "Not CPython in every corner"): the expected outcome is an error of the
 /// given kind.
 fn strict_by_design(name: &str) -> Option<fn(&ErrorKind) -> bool> {
     match name {

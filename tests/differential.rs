@@ -1,10 +1,11 @@
 //! Differential test against a live CPython: `tests/data/random_values.py` generates random
 //! nested values from a fixed seed, pickles each at every protocol, and prints the repr
-//! CPython gives the loaded value; this crate must print the same. Runs when python3 is
-//! on the PATH (CI has it); prints why it did nothing otherwise.
+//! CPython gives the loaded value; this crate must print the same. Needs python3 (and
+//! numpy for the numpy cases): without them the tests fail, unless `UNPICKLE_SKIP_PYTHON=1`
+//! says to skip them (`.ci/run` never sets it).
 
-use std::path::Path;
-use std::process::Command;
+#[path = "support/python.rs"]
+mod python;
 
 use unpickle::Value;
 
@@ -44,22 +45,10 @@ const COUNT: &str = "5000";
 
 #[test]
 fn random_values_match_cpython() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/random_values.py");
-    let out = match Command::new("python3")
-        .arg(&script)
-        .args([SEED, COUNT])
-        .output()
-    {
-        Ok(o) if o.status.success() => o.stdout,
-        Ok(o) => panic!(
-            "random_values.py failed: {}",
-            String::from_utf8_lossy(&o.stderr)
-        ),
-        Err(e) => {
-            eprintln!("python3 not available ({e}); differential test skipped");
-            return;
-        }
-    };
+    if python::skipped("random_values_match_cpython") {
+        return;
+    }
+    let out = python::run("tests/data/random_values.py", &[SEED, COUNT]);
     let mut rest = &out[..];
     let (mut checked, mut failures) = (0usize, Vec::new());
     while !rest.is_empty() {

@@ -13,10 +13,15 @@
 mod alloc;
 #[path = "hostile/asm.rs"]
 mod asm;
+#[path = "support/python.rs"]
+mod python;
+#[path = "support/timing.rs"]
+mod timing;
 
 use std::io::{BufReader, Read};
 
 use asm::Asm;
+use timing::{assert_like_control, assert_linear, hang_guard};
 use unpickle::opcode::ArgKind;
 use unpickle::policy::ExtensionRegistry;
 use unpickle::{presets, Error, ErrorKind, Limit, Limits, Opcode, Unpickler, Value};
@@ -80,7 +85,7 @@ fn assert_kind(err: &Error, want: &Want, what: &str) {
 #[track_caller]
 fn expect_slice(loader: &Unpickler, data: &[u8], want: Want, bound: usize) -> Error {
     let (r, used) = alloc::peak(|| loader.load_slice(data));
-    report_peak(used, bound, data.len());
+    report_peak("slice", used, bound, data.len());
     assert!(
         used <= bound,
         "peak heap {used} bytes exceeds the bound {bound} (input {} bytes)",
@@ -107,6 +112,7 @@ fn expect(loader: &Unpickler, data: &[u8], want: Want, bound: usize) -> Error {
         (loader, bound + 2 * data.len() + 64 * KIB, "reader"),
     ] {
         let (r, used) = alloc::peak(|| l.load_reader(one_byte(data)));
+        report_peak(what, used, bound, data.len());
         assert!(used <= bound, "{what}: peak heap {used} exceeds {bound}");
         match r {
             Ok(v) => panic!("{what}: expected {want:?}, loaded {}", short(&v)),
@@ -127,6 +133,7 @@ fn expect_at(loader: &Unpickler, data: &[u8], want: Want, offset: u64, bound: us
 #[track_caller]
 fn expect_value(loader: &Unpickler, data: &[u8], display: &str, bound: usize) {
     let (r, used) = alloc::peak(|| loader.load_slice(data));
+    report_peak("value", used, bound, data.len());
     assert!(used <= bound, "peak heap {used} exceeds {bound}");
     match r {
         Ok(v) => assert_eq!(v.to_string(), display),
@@ -156,11 +163,11 @@ fn with_big_stack(f: impl FnOnce() + Send + 'static) {
 /// With `HOSTILE_PEAKS` set, prints each case's peak heap next to its bound (the
 /// numbers quoted in README.md, "Threat model").
 #[track_caller]
-fn report_peak(used: usize, bound: usize, input: usize) {
+fn report_peak(what: &str, used: usize, bound: usize, input: usize) {
     if std::env::var_os("HOSTILE_PEAKS").is_some() {
         let at = std::panic::Location::caller();
         eprintln!(
-            "{}:{}: peak {used} bound {bound} input {input}",
+            "{}:{}: {what}: peak {used} bound {bound} input {input}",
             at.file(),
             at.line()
         );
@@ -171,7 +178,7 @@ fn report_peak(used: usize, bound: usize, input: usize) {
 #[track_caller]
 fn load_bounded(loader: &Unpickler, data: &[u8], bound: usize) -> Value {
     let (r, used) = alloc::peak(|| loader.load_slice(data));
-    report_peak(used, bound, data.len());
+    report_peak("slice", used, bound, data.len());
     assert!(used <= bound, "peak heap {used} exceeds {bound}");
     r.unwrap_or_else(|e| panic!("{e}"))
 }
@@ -268,9 +275,9 @@ fn nested_constructed_values_hit_the_depth_limit() {
         // APPEND, TUPLE1, REDUCE per level.
         let head = 2 + 20 + 2 + 1;
         let reduce = |k: usize| (head + 3 * n + 1 + 3 * (k - 1) + 2) as u64;
-        // Each level keeps its own copy of the levels below it (~1000²/2 one-element
-        // frozensets of ~250 bytes before the limit).
-        let e = expect(&strict(), &data, Want::Limit(Limit::Depth), 192 * MIB);
+        // The chain is refused at the depth limit before anything large is built
+        // (measured: 1.9 MiB).
+        let e = expect(&strict(), &data, Want::Limit(Limit::Depth), 4 * MIB);
         // Refused at the first structure past the limit: the argument tuple `([fs],)` of
         // level k nests k + 2 levels (the tuple, the list, k - 1 frozensets and the empty
         // tuple inside them: every container counts, arguments included), so the TUPLE1
@@ -323,50 +330,37 @@ fn copies_of_constructed_values_are_charged() {
         .bytes();
     let budget = 64 * MIB;
     let l = strict().limits(Limits::default().max_result_bytes(budget as u64));
-    // Hashed containers: up to ~2.4 times the charged size.
-    expect(&l, &data, Want::Limit(Limit::ResultBytes), 3 * budget);
+    // The copies' expanded size is added up before any is made: refused with the one set
+    // built (measured: 8.7 MiB; copying up to the budget would take ~2.4 times the budget).
+    expect(&l, &data, Want::Limit(Limit::ResultBytes), 16 * MIB);
 }
 
 // ---------------------------------------------------------------------------------------
 // Hash flooding: keys that are all unequal must not all hash alike.
 // ---------------------------------------------------------------------------------------
 
-/// Runs `f`, asserting it takes less than `secs` seconds (the quadratic versions of these
-/// cases take minutes).
-#[track_caller]
-fn within<T>(secs: u64, f: impl FnOnce() -> T) -> T {
-    let t = std::time::Instant::now();
-    let r = f();
-    let took = t.elapsed();
-    assert!(took.as_secs() < secs, "took {took:?}, allowed {secs} s");
-    r
+/// A dict of `n` NaN keys (each NaN a distinct key, as in CPython, where each NaN from a
+/// pickle is a distinct object), or, as the control, of the floats 0.0, 1.0, ….
+fn float_dict(n: usize, nan: bool) -> Vec<u8> {
+    let mut d = Asm::proto(2).empty_dict().mark();
+    for i in 0..n {
+        d = d.binfloat(if nan { f64::NAN } else { i as f64 }).none();
+    }
+    d.setitems().stop().bytes()
 }
 
-/// A dict and a set with 20 000 NaN keys. NaN is unequal to itself, so (as in CPython,
-/// where each NaN from a pickle is a distinct object) every key stays. They all hashed
-/// alike, so each insertion compared against every earlier key: quadratic (500 KB of
-/// input took 41 s in release).
-#[test]
-fn nan_keys_do_not_collide() {
-    let n = 20_000;
-    let mut d = Asm::proto(2).empty_dict().mark();
+/// A set of `n` NaNs, or of the floats 0.0, 1.0, ….
+fn float_set(n: usize, nan: bool) -> Vec<u8> {
     let mut s = Asm::proto(4).empty_set().mark();
-    for _ in 0..n {
-        d = d.binfloat(f64::NAN).none();
-        s = s.binfloat(f64::NAN);
+    for i in 0..n {
+        s = s.binfloat(if nan { f64::NAN } else { i as f64 });
     }
-    let d = d.setitems().stop().bytes();
-    let s = s.additems().stop().bytes();
-    for data in [d, s] {
-        let v = within(5, || load_bounded(&strict(), &data, 16 * MIB));
-        let len = match &v {
-            Value::Dict(d) => d.len(),
-            Value::Set(s) => s.len(),
-            other => panic!("{}", short(other)),
-        };
-        assert_eq!(len, n);
-    }
-    // Complex numbers with a NaN part, through the allowed `builtins.complex`.
+    s.additems().stop().bytes()
+}
+
+/// A dict whose keys are `n` complex numbers `complex(i, nan)` (or `complex(i, 0.5)`),
+/// made by the allowed `builtins.complex`.
+fn complex_dict(n: usize, nan: bool) -> Vec<u8> {
     let mut c = Asm::proto(2)
         .global("builtins", "complex")
         .binput(0)
@@ -377,41 +371,115 @@ fn nan_keys_do_not_collide() {
         c = c
             .binget(0)
             .binfloat(i as f64)
-            .binfloat(f64::NAN)
+            .binfloat(if nan { f64::NAN } else { 0.5 })
             .tuple2()
             .reduce()
             .none();
     }
-    let c = c.setitems().stop().bytes();
-    let v = within(5, || load_bounded(&strict(), &c, 32 * MIB));
-    assert_eq!(v.as_dict().map(|d| d.len()), Some(n));
+    c.setitems().stop().bytes()
 }
 
-/// Under `opaque`, inert objects used as dict keys all hashed to one value. 20 000 keys
-/// `os.system(i)`, and `os.system([i])` whose only difference is inside a list.
+/// The keys of a loaded dict or set.
+fn keys(v: &Value) -> Vec<&unpickle::Key> {
+    match v {
+        Value::Set(s) | Value::FrozenSet(s) => s.iter().collect(),
+        _ => match v.as_dict() {
+            Some(d) => d.keys().collect(),
+            None => panic!("not a dict or set: {}", short(v)),
+        },
+    }
+}
+
+/// How many distinct hashes the keys of a loaded dict or set have (std's SipHash over
+/// [`unpickle::Key`]'s `Hash`, which the crate's maps use).
+fn distinct_hashes(v: &Value) -> usize {
+    use std::hash::{BuildHasher, RandomState};
+    let s = RandomState::new();
+    keys(v)
+        .into_iter()
+        .map(|k| s.hash_one(k))
+        .collect::<std::collections::HashSet<u64>>()
+        .len()
+}
+
+/// Checks a hash-flooding case: `make(n, true)` loads with all `n` keys kept, each with
+/// its own hash, and takes less than 4 times as long as its control `make(n, false)`,
+/// the same pickle with ordinary distinct keys. Quadratic insertion (all keys in one
+/// bucket) is hundreds of times slower than the control at this size.
+#[track_caller]
+fn no_collisions(what: &str, loader: &Unpickler, n: usize, make: impl Fn(usize, bool) -> Vec<u8>) {
+    let (subject, control) = (make(n, true), make(n, false));
+    hang_guard(|| {
+        assert_like_control(
+            what,
+            5,
+            4.0,
+            || drop(loader.load_slice(&subject).unwrap()),
+            || drop(loader.load_slice(&control).unwrap()),
+        )
+    });
+    // Measured: 2.7 to 13 MiB.
+    let v = load_bounded(loader, &subject, 20 * MIB);
+    assert_eq!(keys(&v).len(), n, "{what}: keys kept");
+    assert_eq!(distinct_hashes(&v), n, "{what}: distinct hashes");
+}
+
+/// Dicts and sets of 20 000 NaN keys: NaN is unequal to itself, so every key stays. They
+/// all hashed alike, so each insertion compared against every earlier key: quadratic
+/// (500 KB of input took 41 s in release). Complex numbers with a NaN part likewise.
+#[test]
+fn nan_keys_do_not_collide() {
+    let n = 20_000;
+    no_collisions("nan dict", &strict(), n, float_dict);
+    no_collisions("nan set", &strict(), n, float_set);
+    no_collisions("complex nan dict", &strict(), n, complex_dict);
+}
+
+/// `n` keys `os.system(i)`, or `os.system([i])` whose only difference is inside a list,
+/// under `opaque`; as the control, the same objects as values of the int keys `i`.
+fn inert_keys(n: usize, in_list: bool, as_keys: bool) -> Vec<u8> {
+    let mut a = Asm::proto(2)
+        .global("os", "system")
+        .binput(0)
+        .pop()
+        .empty_dict()
+        .mark();
+    for i in 0..n {
+        let i = i as i32;
+        if !as_keys {
+            a = a.binint(i);
+        }
+        a = a.binget(0);
+        a = if in_list {
+            a.empty_list().binint(i).append()
+        } else {
+            a.binint(i)
+        };
+        a = a.tuple1().reduce();
+        if as_keys {
+            a = a.none();
+        }
+    }
+    a.setitems().stop().bytes()
+}
+
+/// Under `opaque`, inert objects used as dict keys all hashed to one value: quadratic
+/// insertion. Now 20 000 distinct keys `os.system(i)` keep distinct hashes, whether the
+/// difference is in the arguments or inside a list among them.
 #[test]
 fn inert_object_keys_do_not_collide() {
     let n = 20_000;
-    for in_list in [false, true] {
-        let mut a = Asm::proto(2)
-            .global("os", "system")
-            .binput(0)
-            .pop()
-            .empty_dict()
-            .mark();
-        for i in 0..n {
-            a = a.binget(0);
-            if in_list {
-                a = a.empty_list().binint(i).append();
-            } else {
-                a = a.binint(i);
-            }
-            a = a.tuple1().reduce().none();
-        }
-        let data = a.setitems().stop().bytes();
-        let v = within(5, || load_bounded(&opaque(), &data, 32 * MIB));
-        assert_eq!(v.as_dict().map(|d| d.len()), Some(n as usize));
-    }
+    no_collisions("inert keys", &opaque(), n, |n, keys| {
+        inert_keys(n, false, keys)
+    });
+    no_collisions("inert keys, list argument", &opaque(), n, |n, keys| {
+        inert_keys(n, true, keys)
+    });
+    let v = opaque().load_slice(&inert_keys(3, true, true)).unwrap();
+    assert_eq!(
+        v.to_string(),
+        "{os.system([0]): None, os.system([1]): None, os.system([2]): None}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1128,14 +1196,9 @@ fn wrapping_loader() -> Unpickler {
 fn persistent_id_chains_hit_the_depth_limit() {
     with_big_stack(|| {
         let data = Asm::proto(2).none().repeat(b"Q", 5000).stop().bytes();
-        let e = within(20, || {
-            expect_slice(
-                &wrapping_loader(),
-                &data,
-                Want::Limit(Limit::Depth),
-                64 * MIB,
-            )
-        });
+        // Measured: 165 KiB.
+        let e =
+            hang_guard(|| expect_slice(&wrapping_loader(), &data, Want::Limit(Limit::Depth), MIB));
         // The k-th BINPERSID returns a value k levels high: the 1001st is refused.
         assert_eq!(e.offset(), Some(2 + 1 + 1000));
         let short_chain = Asm::proto(2).none().repeat(b"Q", 2).stop().bytes();
@@ -1184,7 +1247,8 @@ fn copies_of_loaded_values_are_charged() {
     }
     let pid = pid.appends().binpersid();
     let dup = pid.clone().repeat(b"2", 100_000).stop().bytes();
-    expect_slice(&l, &dup, Want::Limit(Limit::ResultBytes), 4 * budget);
+    // Measured: 33 and 39 MiB (the README's "4 × the budget" is the general bound).
+    expect_slice(&l, &dup, Want::Limit(Limit::ResultBytes), 2 * budget);
     let memo = pid
         .binput(0)
         .mark()
@@ -1192,7 +1256,7 @@ fn copies_of_loaded_values_are_charged() {
         .tuple()
         .stop()
         .bytes();
-    expect_slice(&l, &memo, Want::Limit(Limit::ResultBytes), 4 * budget);
+    expect_slice(&l, &memo, Want::Limit(Limit::ResultBytes), 2 * budget);
 }
 
 /// A text line that cannot fit `max_item_len` (its newline included) at the very end of the
@@ -1514,13 +1578,13 @@ fn allowed_constructors_with_wrong_arguments() {
 /// made goes to that constructor, and the strict ones take none.
 #[test]
 fn build_on_values_that_take_no_state() {
-    for target in [
-        Asm::new().empty_list(),
-        Asm::new().empty_dict(),
-        Asm::new().empty_tuple(),
-        Asm::new().binint1(1),
-        Asm::new().short_binunicode("x"),
-        Asm::new().none(),
+    for (target, shown) in [
+        (Asm::new().empty_list(), "[]"),
+        (Asm::new().empty_dict(), "{}"),
+        (Asm::new().empty_tuple(), "()"),
+        (Asm::new().binint1(1), "1"),
+        (Asm::new().short_binunicode("x"), "'x'"),
+        (Asm::new().none(), "None"),
     ] {
         for state in [
             Asm::new().empty_dict(),
@@ -1557,7 +1621,8 @@ fn build_on_values_that_take_no_state() {
             .build()
             .stop()
             .bytes();
-        assert!(strict().load_slice(&none_state).is_ok());
+        // The value is unchanged (oracle: build_none_on_list).
+        expect_value(&strict(), &none_state, shown, 64 * KIB);
         // A (state, slotstate) pair, as CPython's load_build: the slot state must be a
         // dict (oracle: build_none_none_pair); an empty one sets nothing (oracle:
         // build_empty_slotstate); each entry is a setattr, which built-in values refuse
@@ -1609,7 +1674,8 @@ fn build_on_values_that_take_no_state() {
                 Some(want) => {
                     expect(&strict(), &data, want, 64 * KIB);
                 }
-                None => assert!(strict().load_slice(&data).is_ok()),
+                // Unchanged (oracle: build_empty_slotstate).
+                None => expect_value(&strict(), &data, shown, 64 * KIB),
             }
         }
     }
@@ -1866,18 +1932,16 @@ fn memo_bomb(levels: u8, container: u8) -> Vec<u8> {
 }
 
 /// They are refused before anything is copied: one pass over the graph adds up the
-/// expanded size of shared containers, so the heap stays under 1 MiB whatever the budget
+/// expanded size of shared containers, so the heap stays under 64 KiB whatever the budget
 /// (copying up to the budget first peaked at ~2.7 times the budget).
 #[test]
 fn memo_bombs_stop_at_the_result_budget() {
     let budget = 16 * MIB;
-    let bound = MIB;
+    let bound = 64 * KIB; // measured: 4 to 13 KiB
     let l = strict().limits(Limits::default().max_result_bytes(budget as u64));
     for container in [b'l', b't', b'd', b'f', b'2'] {
         let data = memo_bomb(40, container);
-        within(20, || {
-            expect(&l, &data, Want::Limit(Limit::ResultBytes), bound)
-        });
+        hang_guard(|| expect(&l, &data, Want::Limit(Limit::ResultBytes), bound));
     }
     // Under opaque, through inert objects' arguments.
     let mut a = Asm::proto(4).short_binunicode("lol").binput(0);
@@ -1892,16 +1956,14 @@ fn memo_bombs_stop_at_the_result_budget() {
     }
     let data = a.stop().bytes();
     let l = opaque().limits(Limits::default().max_result_bytes(budget as u64));
-    within(20, || {
-        expect(&l, &data, Want::Limit(Limit::ResultBytes), bound)
-    });
+    hang_guard(|| expect(&l, &data, Want::Limit(Limit::ResultBytes), bound));
     // The same under the default budget (1 GiB).
-    within(5, || {
+    hang_guard(|| {
         expect(
             &strict(),
             &memo_bomb(40, b'l'),
             Want::Limit(Limit::ResultBytes),
-            MIB,
+            bound,
         )
     });
     // A small bomb loads, shared subtrees copied: 2^4 leaves.
@@ -1909,53 +1971,79 @@ fn memo_bombs_stop_at_the_result_budget() {
     assert_eq!(v.to_string().matches("'lol'").count(), 16);
 }
 
-/// 10^6 levels of nesting through lists, tuples and dicts: the depth limit (1000) stops
-/// the conversion, iteratively, with no recursion on the way in or while dropping the
-/// half-built graph. Through MARK, the mark limit (4096) stops it first.
+/// `n` levels of nesting: lists (EMPTY_LIST … APPEND), tuples (TUPLE1), dicts
+/// (SETITEM) or inert objects nested through their arguments (REDUCE).
+fn nested(kind: &str, n: usize) -> Vec<u8> {
+    match kind {
+        "lists" => Asm::proto(4).repeat(b"]", n).repeat(b"a", n - 1),
+        "tuples" => Asm::proto(4).empty_tuple().repeat(b"\x85", n),
+        "dicts" => Asm::proto(4)
+            .repeat(b"}K\x00", n - 1)
+            .empty_dict()
+            .repeat(b"s", n - 1),
+        _ => Asm::proto(4)
+            .global("mod", "f")
+            .binput(0)
+            .pop()
+            .repeat(b"h\x00", n)
+            .none()
+            .repeat(b"\x85R", n),
+    }
+    .stop()
+    .bytes()
+}
+
+/// 10^6 levels of nesting through lists, tuples, dicts and inert objects: the depth limit
+/// (1000) stops the conversion, iteratively, with no recursion on the way in or while
+/// dropping the half-built graph, in time linear in the input (16 times as many levels
+/// take about 16 times as long, not 256). Through MARK, the mark limit (4096) stops it first.
 #[test]
 fn million_deep_nesting() {
     let n = 1_000_000;
-    let lists = Asm::proto(4)
-        .repeat(b"]", n)
-        .repeat(b"a", n - 1)
-        .stop()
-        .bytes();
-    let tuples = Asm::proto(4)
-        .empty_tuple()
-        .repeat(b"\x85", n)
-        .stop()
-        .bytes();
-    let dicts = Asm::proto(4)
-        .repeat(b"}K\x00", n - 1)
-        .empty_dict()
-        .repeat(b"s", n - 1)
-        .stop()
-        .bytes();
-    // Inert objects nested through their arguments.
-    let objects = Asm::proto(4)
-        .global("mod", "f")
-        .binput(0)
-        .pop()
-        .repeat(b"h\x00", n)
-        .none()
-        .repeat(b"\x85R", n)
-        .stop()
-        .bytes();
+    let lists = nested("lists", n);
     // (The reader path runs the same machine; it is checked on the lists only, to keep
     // the suite fast in debug builds.)
     // The machine keeps a lower bound of every node's height, so the error comes at the
     // opcode that nests past the limit, long before STOP.
-    let e = expect(&strict(), &lists, Want::Limit(Limit::Depth), 512 * MIB);
+    // Peak heap, measured: lists 80 MiB, tuples 32 KiB, dicts 112 MiB, objects 32 MiB
+    // (the pushed values themselves: a million empty lists, dicts or global references).
+    let e = expect(&strict(), &lists, Want::Limit(Limit::Depth), 128 * MIB);
     assert_eq!(e.opcode(), Some(unpickle::Opcode::Append), "{e}");
     assert!(
         e.offset().unwrap_or(u64::MAX) < lists.len() as u64 - 1,
         "{e}"
     );
-    for (data, loader) in [(tuples, strict()), (dicts, strict()), (objects, opaque())] {
-        let e = expect_slice(&loader, &data, Want::Limit(Limit::Depth), 512 * MIB);
+    for (kind, loader, bound) in [
+        ("tuples", strict(), MIB),
+        ("dicts", strict(), 160 * MIB),
+        ("objects", opaque(), 64 * MIB),
+    ] {
+        let data = nested(kind, n);
+        let e = hang_guard(|| expect_slice(&loader, &data, Want::Limit(Limit::Depth), bound));
         assert!(
             e.offset().unwrap_or(u64::MAX) < data.len() as u64 - 1,
             "{e}"
+        );
+    }
+    for (kind, loader) in [
+        ("lists", strict()),
+        ("tuples", strict()),
+        ("dicts", strict()),
+        ("objects", opaque()),
+    ] {
+        assert_linear(
+            kind,
+            n / 16,
+            16,
+            3,
+            |n| nested(kind, n),
+            |d| {
+                assert_kind(
+                    &loader.load_slice(d).unwrap_err(),
+                    &Want::Limit(Limit::Depth),
+                    kind,
+                )
+            },
         );
     }
     let marks = Asm::proto(4).repeat(b"(", n).stop().bytes();
@@ -1999,16 +2087,34 @@ fn ten_million_memoizes() {
         .stop()
         .bytes();
     // The memo is not charged to the result budget: it is bounded by `max_memo` entries,
-    // each a 4-byte handle in a vector that grows by doubling (8 bytes per entry at worst).
-    let e = expect_slice(&strict(), &data, Want::Limit(Limit::Memo), (8 << 22) + MIB);
+    // each a 4-byte handle in a vector that grows by doubling (8 bytes per entry at worst:
+    // 32 MiB). A slice is looked ahead and keeps no entry that is never read back (its
+    // peak is a few hundred bytes); the streaming reader (`read_ahead(0)`) cannot look
+    // ahead and keeps them all, up to the limit: that is the bound checked here.
+    let e = expect(&strict(), &data, Want::Limit(Limit::Memo), (8 << 22) + MIB);
     assert_eq!(e.offset(), Some(2 + 1 + (1 << 22)));
+    let streaming = strict().read_ahead(0);
+    let (r, used) = alloc::peak(|| streaming.load_reader(&data[..]));
+    report_peak(
+        "streaming, whole input",
+        used,
+        (8 << 22) + 64 * KIB,
+        data.len(),
+    );
+    assert_kind(&r.unwrap_err(), &Want::Limit(Limit::Memo), "streaming");
+    // 4 bytes per entry held, at most 8 while the vector doubles.
+    assert!(
+        ((4 << 22)..=(8 << 22) + 64 * KIB).contains(&used),
+        "streaming memo of 2^22 entries peaked at {used} bytes"
+    );
     // Sparse indices cost only what is stored: 100 000 LONG_BINPUTs spread over 2^32.
     let mut a = Asm::proto(4).none();
     for i in 0..100_000u32 {
         a = a.long_binput(i.wrapping_mul(2_654_435_761) | 0x8000_0000);
     }
     let data = a.stop().bytes();
-    expect_value(&strict(), &data, "None", 32 * MIB);
+    // Measured: 3.2 MiB.
+    expect_value(&strict(), &data, "None", 8 * MIB);
 }
 
 /// Memo indices at the edges: PUT/LONG_BINPUT at 2^31 store one entry (CPython 3.11's C
@@ -2097,7 +2203,7 @@ fn million_digit_integers() {
         expect_at(&strict(), &data, Want::Limit(Limit::Digits), at, 4 * MIB);
     }
     let ok = Asm::new().long_text(&"9".repeat(4300)).stop().bytes();
-    assert!(strict().load_slice(&ok).is_ok());
+    expect_value(&strict(), &ok, &"9".repeat(4300), MIB);
     let over = Asm::new().long_text(&"9".repeat(4301)).stop().bytes();
     expect_at(&strict(), &over, Want::Limit(Limit::Digits), 0, MIB);
     let hex = Asm::new()
@@ -2107,14 +2213,17 @@ fn million_digit_integers() {
     // 400 000 bits: over `max_int_bits`; with the limit raised it loads in linear time.
     expect_at(&strict(), &hex, Want::Limit(Limit::IntBits), 0, MIB);
     let wide = strict().limits(Limits::default().max_int_bits(1 << 20));
-    let v = within(5, || load_bounded(&wide, &hex, MIB));
-    assert!(matches!(v, Value::BigInt(_)));
+    let v = hang_guard(|| load_bounded(&wide, &hex, MIB));
+    // 16^100000 - 1.
+    let want = (num_bigint::BigInt::from(1) << 400_000usize) - 1;
+    assert_eq!(v.to_bigint(), Some(want));
 }
 
 /// Every length field claiming 2^31 to 2^64 - 1 bytes with a 3-byte body: over the item
 /// limit by default; with no limits at all, truncated. Nothing is ever allocated on a
 /// length field's word: a slice is checked against what remains, a reader grows its buffer
-/// one 64 KiB chunk at a time as bytes arrive; the heap stays under 256 KiB either way. LONG4 and BINSTRING lengths are signed: 2^31 is negative, malformed (CPython:
+/// one 64 KiB chunk at a time as bytes arrive; the heap stays under 128 KiB either way
+/// (measured: 1.5 KiB from a slice, one 64 KiB chunk from a reader). LONG4 and BINSTRING lengths are signed: 2^31 is negative, malformed (CPython:
 /// "LONG pickle has negative byte count").
 #[test]
 fn lying_length_fields() {
@@ -2175,25 +2284,27 @@ fn lying_length_fields() {
                 &data,
                 Want::Malformed("negative byte count"),
                 2,
-                256 * KIB,
+                128 * KIB,
             );
             expect_at(
                 &free,
                 &data,
                 Want::Malformed("negative byte count"),
                 2,
-                256 * KIB,
+                128 * KIB,
             );
         } else {
-            expect_at(&strict(), &data, Want::Limit(Limit::ItemLen), 2, 256 * KIB);
-            expect_at(&free, &data, Want::Truncated, 2, 256 * KIB);
+            expect_at(&strict(), &data, Want::Limit(Limit::ItemLen), 2, 128 * KIB);
+            expect_at(&free, &data, Want::Truncated, 2, 128 * KIB);
         }
     }
 }
 
 /// A 100 MB pickle of NONEs in one list: real work that must finish. With the default
 /// limits the result budget (1 GiB: 16 bytes per value) stops it after ~67 million; the
-/// heap stays within twice the budget (the stack vector's doubling).
+/// heap stays within 1.25 times the budget (measured: the budget plus a few hundred bytes;
+/// the README's general bound, 4 times the budget, allows for the stack vector's
+/// doubling).
 #[test]
 fn hundred_megabytes_of_none_hit_the_budget() {
     let data = Asm::proto(4)
@@ -2203,12 +2314,12 @@ fn hundred_megabytes_of_none_hit_the_budget() {
         .appends()
         .stop()
         .bytes();
-    let e = within(60, || {
+    let e = hang_guard(|| {
         expect_slice(
             &strict(),
             &data,
             Want::Limit(Limit::ResultBytes),
-            2 * 1024 * MIB + 64 * MIB,
+            1024 * MIB + 256 * MIB,
         )
     });
     let off = e.offset().unwrap();
@@ -2228,7 +2339,8 @@ fn ten_megabytes_of_none_load_with_raised_limits() {
         .stop()
         .bytes();
     let l = strict().limits(Limits::default().max_result_bytes(4 << 30));
-    let (v, used) = alloc::peak(|| within(60, || l.load_slice(&data).unwrap()));
+    let (v, used) = alloc::peak(|| hang_guard(|| l.load_slice(&data).unwrap()));
+    report_peak("slice", used, 4 * 32 * n, data.len());
     assert_eq!(v.as_seq().map(<[Value]>::len), Some(n));
     assert!(used <= 4 * 32 * n, "peak {used}");
 }
@@ -2436,9 +2548,10 @@ fn protocol_numbers() {
     }
 }
 
-/// No STOP: truncated. Bytes after STOP: malformed from a slice (DESIGN: "a gate must not
-/// say loaded about bytes it never read"); a reader reads exactly one pickle and leaves
-/// the rest for the next call.
+/// No STOP: truncated. Bytes after STOP: malformed from a slice (README, "Threat model",
+/// promise 6: "`load_slice` refuses bytes after STOP": a gate must not say loaded about
+/// bytes it never read); a reader reads exactly one pickle and leaves the rest for the
+/// next call.
 #[test]
 fn missing_stop_and_data_after_stop() {
     for data in [&b""[..], b"N", b"\x80\x04", b"(N", b"]N"] {
@@ -2708,9 +2821,20 @@ fn junk_in_text_arguments() {
             64 * KIB,
         );
     }
-    for line in ["'\\x4'", "'\\'", "'\\xzz'"] {
+    // CPython's messages (oracles: string_bad_hex_escape, string_trailing_backslash,
+    // string_bad_hex_digits).
+    for (line, message) in [
+        ("'\\x4'", "invalid \\x escape at position 0"),
+        ("'\\'", "Trailing \\ in string"),
+        ("'\\xzz'", "invalid \\x escape at position 0"),
+    ] {
         let data = Asm::new().string_text(line).stop().bytes();
-        expect_at(&strict(), &data, Want::Malformed(""), 0, 64 * KIB);
+        let e = expect(&strict(), &data, Want::Malformed(message), 64 * KIB);
+        assert_eq!(e.offset(), Some(0));
+        assert!(
+            matches!(e.kind(), ErrorKind::Malformed(m) if m == message),
+            "{e}"
+        );
     }
     // What CPython accepts: surrounding spaces, a NUL ending the number (C's strtol),
     // and 00/01 as booleans (oracle: int_bool).
@@ -2768,6 +2892,161 @@ fn interrupted_reads_are_retried() {
         &mut listing,
     );
     assert!(r.unwrap_err().is_eof());
+}
+
+// ---------------------------------------------------------------------------------------
+// The CPython oracle: tests/hostile/oracle.py.
+// ---------------------------------------------------------------------------------------
+
+/// The cases of `tests/hostile/oracle.py` where this crate differs from CPython on
+/// purpose: the case, this crate's outcome (as [`outcome`] prints it) and why.
+const DIFFERS_FROM_CPYTHON: &[(&str, &str, &str)] = &[
+    (
+        "stop_on_mark",
+        "Malformed: unpickling stack underflow",
+        "STOP with a mark on top: the mark hides the stack below it (CPython: \
+         'unexpected MARK found'); the same kind of error, another message",
+    ),
+    (
+        "stack_global_string_ascii",
+        "value: builtins.set",
+        "CPython returns the class itself, which prints as <class 'set'>; a global that \
+         is loaded, not called, is an inert name here",
+    ),
+    (
+        "int_junk",
+        "Malformed: invalid literal for int() with base 0: \"abc\"",
+        "CPython's C unpickler says 'could not convert string to int'; the message here \
+         is what int() says, naming the text",
+    ),
+    (
+        "long_binput_2_31",
+        "value: None",
+        "CPython 3.11 sizes its memo array by the index and raises MemoryError; the memo \
+         here stores sparse indices in a map (README, 'Not CPython in every corner')",
+    ),
+    (
+        "set_of_int",
+        "Construct: builtins.set: expected a list, got 'int'",
+        "the strict constructors accept only the shapes CPython's pickler writes, and say \
+         which shape they expected",
+    ),
+    (
+        "codecs_encode_int",
+        "Construct: _codecs.encode: expected (str, 'latin1')",
+        "the strict constructors accept only the shapes CPython's pickler writes",
+    ),
+    (
+        "data_after_stop",
+        "Malformed: 2 bytes of data after STOP",
+        "a slice must be one whole pickle: bytes after STOP are refused (README, 'Not \
+         CPython in every corner')",
+    ),
+];
+
+/// This crate's outcome in the oracle's terms: `value: DISPLAY`, or `KIND: MESSAGE` with
+/// control characters and backslashes escaped as `oracle.py` escapes them.
+fn outcome(r: &Result<Value, Error>) -> String {
+    let text = match r {
+        Ok(v) => return format!("value: {}", escape(&v.to_string())),
+        Err(e) => match e.kind() {
+            ErrorKind::Malformed(m) => format!("Malformed: {m}"),
+            ErrorKind::Truncated(m) => format!("Truncated: {m}"),
+            ErrorKind::Refused { module, name } => format!("REFUSED {module}.{name}"),
+            ErrorKind::Unsupported(m) => format!("Unsupported: {m}"),
+            ErrorKind::Construct { global, message } => format!("Construct: {global}: {message}"),
+            other => format!("{other:?}"),
+        },
+    };
+    escape(&text)
+}
+
+/// `oracle.py`'s escaping: backslashes and control characters as `\xNN`.
+fn escape(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c < ' ' || c == '\\' {
+                format!("\\x{:02x}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Whether this crate's outcome is CPython's: the same `repr`, the same refused name, or
+/// an error whose message is CPython's message (or its start: CPython may append the
+/// offending text).
+fn agrees(cpython: &str, ours: &str) -> bool {
+    if let Some(v) = ours.strip_prefix("value: ") {
+        return v == cpython;
+    }
+    if ours.starts_with("REFUSED ") {
+        return ours == cpython;
+    }
+    // The message after the kind (and, for a constructor, after the global's name).
+    let ours = match ours.strip_prefix("Construct: ") {
+        Some(rest) => rest.split_once(": ").map_or(rest, |(_, m)| m),
+        None => ours.split_once(": ").map_or(ours, |(_, m)| m),
+    };
+    let theirs = cpython.split_once(": ").map_or(cpython, |(_, m)| m);
+    !ours.is_empty() && theirs.starts_with(ours)
+}
+
+/// Every case of `tests/hostile/oracle.py` (CPython's outcomes committed in
+/// `tests/hostile/oracle.tsv`): this crate gives CPython's outcome, or the outcome listed
+/// in [`DIFFERS_FROM_CPYTHON`] with its reason. With python3 present, the committed
+/// outcomes are re-derived from CPython (python3 is required unless
+/// `UNPICKLE_SKIP_PYTHON=1`).
+#[test]
+fn cpython_oracle_agrees() {
+    let committed = include_str!("hostile/oracle.tsv");
+    let mut failures = Vec::new();
+    let mut differences = 0;
+    for line in committed.lines() {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [name, hex, encoding, cpython] = cols[..] else {
+            panic!("bad line {line:?}");
+        };
+        let data: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        let encoding = match encoding {
+            "ASCII" => unpickle::Encoding::Ascii,
+            "bytes" => unpickle::Encoding::Bytes,
+            other => panic!("{name}: encoding {other}"),
+        };
+        let ours = outcome(&strict().encoding(encoding).load_slice(&data));
+        match DIFFERS_FROM_CPYTHON.iter().find(|d| d.0 == name) {
+            Some(&(_, want, why)) => {
+                differences += 1;
+                if ours != want || agrees(cpython, &ours) {
+                    failures.push(format!(
+                        "{name}: listed as a difference ({why}) with outcome {want:?}; \
+                         CPython: {cpython:?}, this crate: {ours:?}"
+                    ));
+                }
+            }
+            None if agrees(cpython, &ours) => {}
+            None => failures.push(format!("{name}: CPython {cpython:?}, this crate {ours:?}")),
+        }
+    }
+    assert_eq!(
+        differences,
+        DIFFERS_FROM_CPYTHON.len(),
+        "a listed difference has no case"
+    );
+    assert_eq!(committed.lines().count(), 59, "cases in oracle.tsv");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    if !python::skipped("cpython_oracle_agrees (live CPython)") {
+        let live = python::run("tests/hostile/oracle.py", &[]);
+        assert_eq!(
+            String::from_utf8_lossy(&live),
+            committed,
+            "tests/hostile/oracle.tsv is not what python3 tests/hostile/oracle.py prints"
+        );
+    }
 }
 
 /// LONG4 / LONG1 / LONG text just over and at `max_int_bits` (65 536): the limit counts the
@@ -2843,7 +3122,7 @@ fn eight_megabyte_long4_loads_and_prints_in_linear_time() {
     expect_at(&strict(), &data, Want::Limit(Limit::IntBits), 0, 20 * MIB);
     let best = |n: usize| {
         (0..3)
-            .map(|_| within(20, || load_and_print_long4(n)))
+            .map(|_| hang_guard(|| load_and_print_long4(n)))
             .fold(f64::INFINITY, f64::min)
     };
     let small = best(1 << 20);

@@ -3,12 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use unpickle::presets;
-use unpickle_fuzz::{limits, loader, render};
 
-fuzz_target!(|data: &[u8]| {
-    let l = loader(presets::opaque(), limits());
-    if let Ok(v) = l.load_slice(data) {
-        render(&v);
-    }
-});
+// The checks live in `unpickle_fuzz` (fuzz/src/checks.rs), where tests/fuzz_corpus.rs
+// replays the committed corpus through them.
+fuzz_target!(|data: &[u8]| unpickle_fuzz::load_opaque_target(data));

@@ -3,15 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use unpickle::presets;
-use unpickle_fuzz::{limits, loader, render};
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(v) = unpickle::Unpickler::new().limits(limits()).load_slice(data) {
-        render(&v);
-    }
-    let l = loader(presets::strict(), limits());
-    if let Ok(v) = l.load_slice_with_buffers(data, vec![b"buf".to_vec(), Vec::new()]) {
-        render(&v);
-    }
-});
+// The checks live in `unpickle_fuzz` (fuzz/src/checks.rs), where tests/fuzz_corpus.rs
+// replays the committed corpus through them.
+fuzz_target!(|data: &[u8]| unpickle_fuzz::load_strict_target(data));

@@ -4,13 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use unpickle_fuzz::{check_reader_agrees, config, loader};
 
-fuzz_target!(|data: &[u8]| {
-    let Some((&cfg, rest)) = data.split_first() else {
-        return;
-    };
-    let (sizes, pickle) = rest.split_at(rest.len().min(8));
-    let (policy, limits) = config(cfg);
-    check_reader_agrees(&loader(policy, limits), pickle, sizes);
-});
+// The checks live in `unpickle_fuzz` (fuzz/src/checks.rs), where tests/fuzz_corpus.rs
+// replays the committed corpus through them.
+fuzz_target!(|data: &[u8]| unpickle_fuzz::reader_vs_slice_target(data));

@@ -4,17 +4,6 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use unpickle_fuzz::{
-    assemble, check_reader_agrees, check_scan_covers_load, config, loader, render, Program,
-};
+use unpickle_fuzz::{assemble, structured_checks, Program};
 
-fuzz_target!(|program: Program| {
-    let data = assemble(&program);
-    let (policy, limits) = config(program.config);
-    let l = loader(policy.clone(), limits.clone());
-    if let Ok(v) = l.load_slice_with_buffers(&data, vec![b"buf".to_vec(), Vec::new()]) {
-        render(&v);
-    }
-    check_reader_agrees(&l, &data, &[3, 0, 7, 1]);
-    check_scan_covers_load(policy, &data, limits);
-});
+fuzz_target!(|program: Program| structured_checks(&assemble(&program), program.config));

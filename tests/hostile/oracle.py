@@ -1,11 +1,17 @@
 """What CPython does, for the cases tests/hostile.rs says follow CPython.
 
-Run: python3 tests/hostile/oracle.py
+Run: python3 tests/hostile/oracle.py > tests/hostile/oracle.tsv
 
 Every payload goes through tests/data/restricted.py's RestrictedUnpickler (the C
 unpickler with an allowlist find_class); nothing here calls pickle.loads on untrusted
 data. Each line prints the case name, the payload and the outcome: repr of the value, or
 the exception type and message (REFUSED module.name for a refusal).
+
+Output: one line per case, tab-separated: name, payload in hex, encoding, outcome (with
+backslashes and control characters as \\xNN). The output is committed as
+tests/hostile/oracle.tsv; `hostile::cpython_oracle_agrees` compares every line with what
+this crate does (the same outcome, or a difference listed there with its reason), and
+re-runs this script to check the committed file is what CPython prints.
 """
 
 import os
@@ -61,6 +67,9 @@ CASES = [
     ("float_junk", b"Fabc\n.", {}),
     ("string_unquoted", b"Sabc\n.", {}),
     ("string_unbalanced", b"S'abc\"\n.", {}),
+    ("string_bad_hex_escape", b"S'\\x4'\n.", {}),
+    ("string_trailing_backslash", b"S'\\'\n.", {}),
+    ("string_bad_hex_digits", b"S'\\xzz'\n.", {}),
     ("proto_6", b"\x80\x06N.", {}),
     ("proto_255", b"\x80\xffN.", {}),
     # Memo indices.
@@ -95,7 +104,9 @@ def main():
             out = f"REFUSED {e.module}.{e.name}"
         except Exception as e:  # report every failure the way CPython raised it
             out = f"{type(e).__name__}: {e}"
-        print(f"{name}\t{data!r}\t{out}")
+        out = "".join(c if " " <= c != "\\" else "\\x%02x" % ord(c) for c in out)
+        encoding = kwargs.get("encoding", "ASCII")
+        print(f"{name}\t{data.hex()}\t{encoding}\t{out}")
 
 
 if __name__ == "__main__":
