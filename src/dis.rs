@@ -8,10 +8,12 @@
 //! non-empty after STOP. Where pickletools raises, the lines it would have printed before the
 //! fault are written and an error is returned.
 //!
-//! The decoder parses arguments the way CPython's C unpickler does, which is stricter than
-//! pickletools in places (frames are enforced, a lone surrogate is refused, text arguments
-//! follow `_pickle.c`), so a few inputs that pickletools lists are errors here; the listing
-//! of anything both accept is identical.
+//! The decoder runs in its listing mode: text arguments are read
+//! by pickletools' readers (INT and LONG in base 10, FLOAT by `float()`, a lone-quote STRING,
+//! a negative PUT index), frames are not enforced and lone surrogates are shown, so `dis`
+//! validates no more than pickletools does: it prints the same lines, and fails only where
+//! pickletools fails, after the same lines. Two bounds pickletools lacks remain, for memory:
+//! one argument's length ([`Limits::get_max_item_len`]) and the marks and memo entries below.
 //!
 //! ```
 //! let mut out = Vec::new();
@@ -33,7 +35,9 @@ use crate::decode::{text, Decoder, Input, Instruction, Int};
 use crate::error::{Error, Result};
 use crate::limits::{Limit, Limits};
 use crate::opcode::{ArgKind, Opcode};
-use crate::value::repr::{write_bytearray, write_bytes, write_float, write_str};
+use crate::value::repr::{
+    write_bytearray, write_bytes, write_float, write_str, write_surrogate_str,
+};
 
 /// Lists one pickle, up to and including its STOP, exactly as `python3 -m pickletools`
 /// does, ending with the `highest protocol among opcodes = N` line.
@@ -50,7 +54,7 @@ use crate::value::repr::{write_bytearray, write_bytes, write_float, write_str};
 /// the lines it prints before the fault are written and the error is returned; also any
 /// decoder error (truncated input, unknown opcode, bad frame, a limit), and a write error.
 pub fn dis<W: io::Write>(data: &[u8], out: &mut W) -> Result<()> {
-    with_buffer(Decoder::from_slice(data, limits()), 0, out)
+    with_buffer(Decoder::from_slice(data, limits()).for_listing(), 0, out)
 }
 
 /// Like [`dis`] for the pickle that starts `start` bytes into `data` (the pickle in a
@@ -63,7 +67,11 @@ pub fn dis<W: io::Write>(data: &[u8], out: &mut W) -> Result<()> {
 /// As [`dis`]; a `start` past the end of `data` is truncated input.
 pub fn dis_at<W: io::Write>(data: &[u8], start: usize, out: &mut W) -> Result<()> {
     let rest = data.get(start..).unwrap_or_default();
-    with_buffer(Decoder::from_slice(rest, limits()), start as u64, out)
+    with_buffer(
+        Decoder::from_slice(rest, limits()).for_listing(),
+        start as u64,
+        out,
+    )
 }
 
 /// The decoder's limits for a listing: the defaults, except that an int of any width is
@@ -79,7 +87,7 @@ fn limits() -> Limits {
 ///
 /// As [`dis`], plus read errors.
 pub fn dis_reader<R: io::BufRead, W: io::Write>(reader: R, out: &mut W) -> Result<()> {
-    with_buffer(Decoder::from_reader(reader, limits()), 0, out)
+    with_buffer(Decoder::from_reader(reader, limits()).for_listing(), 0, out)
 }
 
 /// Runs the listing through a buffer that is flushed whatever the outcome, so the lines
@@ -452,6 +460,8 @@ enum Arg<'a> {
     Bool(bool),
     Float(f64),
     Str(Cow<'a, str>),
+    /// A `str` holding lone surrogates.
+    Surrogates(crate::value::SurrogateStr),
     Bytes(&'a [u8]),
     ByteArray(&'a [u8]),
 }
@@ -469,6 +479,10 @@ impl<'a> Arg<'a> {
             I::Bool(b) => Arg::Bool(*b),
             I::Float(f) => Arg::Float(*f),
             I::Unicode(s) => Arg::Str(Cow::Borrowed(s)),
+            I::UnicodeSurrogates(b) => Arg::Surrogates(
+                crate::value::SurrogateStr::from_surrogatepass(b)
+                    .ok_or_else(|| Error::malformed("invalid surrogatepass UTF-8"))?,
+            ),
             I::Bytes(b) => Arg::Bytes(b),
             I::ByteArray(b) => Arg::ByteArray(b),
             // stringnl: `codecs.escape_decode` (done by the decoder), then ASCII.
@@ -479,8 +493,9 @@ impl<'a> Arg<'a> {
                 let pair = format!("{} {}", noescape(module)?, noescape(name)?);
                 Arg::Str(Cow::Owned(pair))
             }
-            I::PersId(id) => Arg::Str(noescape(id)?),
+            I::PersId(id) => Arg::Str(Cow::Owned(noescape(text::utf8(id)?)?.into_owned())),
             I::Ext(code) => Arg::Small(i128::from(*code)),
+            // pickletools' `00`/`01` hack applies to GET and PUT too (`I::Bool` above).
             I::Get(i) | I::Put(i) => Arg::Small(i128::from(*i)),
             I::Proto(p) => Arg::Small(i128::from(*p)),
             I::Frame(n) => Arg::Small(i128::from(*n)),
@@ -498,6 +513,7 @@ impl<'a> Arg<'a> {
             Arg::Small(i) => {
                 i64::try_from(*i).map_err(|_| Error::malformed("memo index out of range"))
             }
+            Arg::Bool(b) => Ok(i64::from(*b)),
             _ => Err(Error::malformed(
                 "internal error: memo opcode without an index",
             )),
@@ -527,6 +543,7 @@ impl<'a> Arg<'a> {
             Arg::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
             Arg::Float(f) => write_float(out, *f).map_err(fmt_failed)?,
             Arg::Str(s) => write_str(out, s).map_err(fmt_failed)?,
+            Arg::Surrogates(s) => write_surrogate_str(out, s).map_err(fmt_failed)?,
             Arg::Bytes(b) => write_bytes(out, b).map_err(fmt_failed)?,
             Arg::ByteArray(b) => write_bytearray(out, b).map_err(fmt_failed)?,
         }

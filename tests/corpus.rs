@@ -17,8 +17,6 @@ fn corpus() -> PathBuf {
 fn strict_by_design(name: &str) -> Option<fn(&ErrorKind) -> bool> {
     match name {
         "bad_trailing_data" => Some(|k| matches!(k, ErrorKind::Malformed(_))),
-        // Rust strings cannot hold lone surrogates; refused as unsupported (documented).
-        "bad_binunicode_surrogate" => Some(|k| matches!(k, ErrorKind::Unsupported(_))),
         n if n.contains("frame") => Some(|k| matches!(k, ErrorKind::Malformed(_))),
         _ => None,
     }

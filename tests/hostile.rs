@@ -2717,7 +2717,7 @@ fn stack_underflow_at_every_consuming_opcode() {
 
 /// Strings that are not valid: invalid UTF-8 is malformed (CPython: UnicodeDecodeError;
 /// oracle: invalid_utf8_binunicode); lone surrogates, which CPython loads with
-/// `surrogatepass`, are unsupported by design (a Rust `String` cannot hold them; oracle:
+/// `surrogatepass`, load as `Value::SurrogateStr` and print as CPython's repr (oracle:
 /// lone_surrogate_binunicode); nothing is ever replaced with U+FFFD.
 #[test]
 fn invalid_text() {
@@ -2745,20 +2745,20 @@ fn invalid_text() {
             );
         }
     }
-    for s in [&b"\xed\xa0\x80"[..], b"\xed\xbf\xbf", b"a\xed\xb0\x80b"] {
+    for (s, repr) in [
+        (&b"\xed\xa0\x80"[..], "'\\ud800'"),
+        (b"\xed\xbf\xbf", "'\\udfff'"),
+        (b"a\xed\xb0\x80b", "'a\\udc00b'"),
+    ] {
         let data = Asm::proto(4).binunicode_raw(s).stop().bytes();
-        expect_at(
-            &strict(),
-            &data,
-            Want::Unsupported("lone surrogate"),
-            2,
-            64 * KIB,
-        );
+        expect_value(&strict(), &data, repr, 64 * KIB);
+    }
+    for (line, repr) in [("\\ud800", "'\\ud800'"), ("\\udfff", "'\\udfff'")] {
+        let data = Asm::new().unicode_text(line).stop().bytes();
+        expect_value(&strict(), &data, repr, 64 * KIB);
     }
     // Protocol 0 UNICODE: raw-unicode-escape.
     for (line, want) in [
-        ("\\ud800", Want::Unsupported("lone surrogate")),
-        ("\\udfff", Want::Unsupported("lone surrogate")),
         ("\\U00110000", Want::Malformed("out of range")),
         ("\\u12", Want::Malformed("truncated \\uXXXX escape")),
         ("\\U0001234", Want::Malformed("escape")),

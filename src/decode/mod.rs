@@ -38,7 +38,8 @@ pub enum Instruction<'a> {
     Dup,
     /// NONE
     None,
-    /// NEWTRUE, NEWFALSE, and INT's `01`/`00`.
+    /// NEWTRUE, NEWFALSE, and INT's `01`/`00` (in a listing, also GET's and PUT's, which
+    /// pickletools reads as bools).
     Bool(bool),
     /// INT, BININT, BININT1, BININT2, LONG, LONG1, LONG4.
     Int(Int),
@@ -46,6 +47,10 @@ pub enum Instruction<'a> {
     Float(f64),
     /// UNICODE, BINUNICODE, SHORT_BINUNICODE, BINUNICODE8.
     Unicode(Cow<'a, str>),
+    /// UNICODE, BINUNICODE, SHORT_BINUNICODE, BINUNICODE8 whose string holds a lone
+    /// surrogate: its code points in UTF-8 with each surrogate encoded on its own (Python's
+    /// `s.encode('utf-8', 'surrogatepass')`; see [`crate::value::SurrogateStr`]).
+    UnicodeSurrogates(Cow<'a, [u8]>),
     /// BINBYTES, SHORT_BINBYTES, BINBYTES8.
     Bytes(Cow<'a, [u8]>),
     /// BYTEARRAY8.
@@ -69,8 +74,9 @@ pub enum Instruction<'a> {
     },
     /// STACK_GLOBAL
     StackGlobal,
-    /// PERSID with its ASCII id line.
-    PersId(Cow<'a, str>),
+    /// PERSID with its id line (which must be ASCII: the machine checks it once a
+    /// persistent loader is there to take it, as CPython does).
+    PersId(Cow<'a, [u8]>),
     /// BINPERSID
     BinPersId,
     /// REDUCE
@@ -142,6 +148,7 @@ impl Instruction<'_> {
         }
         match self {
             I::Unicode(s) => I::Unicode(own(s)),
+            I::UnicodeSurrogates(b) => I::UnicodeSurrogates(own(b)),
             I::Bytes(b) => I::Bytes(own(b)),
             I::ByteArray(b) => I::ByteArray(own(b)),
             I::String(b) => I::String(own(b)),
@@ -215,6 +222,9 @@ pub struct Decoder<I> {
     limits: Limits,
     frame_end: Option<u64>,
     stopped: bool,
+    /// Reading for a listing ([`crate::dis`]): text arguments as pickletools reads them,
+    /// frames not enforced.
+    listing: bool,
 }
 
 impl<'a> Decoder<SliceInput<'a>> {
@@ -254,7 +264,18 @@ impl<I: Input> Decoder<I> {
             limits,
             frame_end: None,
             stopped: false,
+            listing: false,
         }
+    }
+
+    /// Reads as pickletools does, for a listing: text arguments (INT, LONG, FLOAT, STRING,
+    /// GET, PUT) are parsed by pickletools' readers rather than the C unpickler's (INT and
+    /// LONG in base 10, FLOAT by `float()`, whose overflow is infinite, a lone quote as
+    /// STRING's empty string, a negative PUT index, GET's and PUT's `00`/`01` as
+    /// [`Instruction::Bool`]), and FRAMEs are read but not enforced.
+    pub(crate) fn for_listing(mut self) -> Self {
+        self.listing = true;
+        self
     }
 
     /// The input, positioned after the last decoded opcode.
@@ -417,6 +438,21 @@ impl<I: Input> Decoder<I> {
             Opcode::None => I::None,
             Opcode::NewTrue => I::Bool(true),
             Opcode::NewFalse => I::Bool(false),
+            Opcode::Int | Opcode::Get | Opcode::Put | Opcode::Long if self.listing => {
+                let long = opcode == Opcode::Long;
+                match text::listing_int_line(&self.line()?, !long, long, digits)? {
+                    text::IntOrBool::Bool(b) => I::Bool(b),
+                    text::IntOrBool::Int(i) => match opcode {
+                        Opcode::Get => I::Get(index_from_text(i)),
+                        Opcode::Put => I::Put(index_from_text(i)),
+                        _ => I::Int(i),
+                    },
+                }
+            }
+            Opcode::Float if self.listing => I::Float(text::listing_float_line(&self.line()?)?),
+            Opcode::String if self.listing => I::String(Cow::Owned(
+                text::listing_string_line(&self.line()?)?.into_owned(),
+            )),
             Opcode::Int => match text::parse_int_line(&self.line()?, digits)? {
                 text::IntOrBool::Int(i) => I::Int(self.int_bits(i)?),
                 text::IntOrBool::Bool(b) => I::Bool(b),
@@ -455,20 +491,21 @@ impl<I: Input> Decoder<I> {
                 let n = self.fixed::<1>()?[0];
                 I::String(self.payload(u64::from(n))?)
             }
-            Opcode::Unicode => I::Unicode(Cow::Owned(
-                text::parse_unicode_line(&self.line()?)?.into_owned(),
-            )),
+            Opcode::Unicode => match text::parse_unicode_line(&self.line()?)? {
+                text::Text::Str(s) => I::Unicode(Cow::Owned(s.into_owned())),
+                text::Text::Surrogates(b) => I::UnicodeSurrogates(Cow::Owned(b)),
+            },
             Opcode::BinUnicode => {
                 let n = u32::from_le_bytes(self.fixed()?);
-                I::Unicode(utf8_cow(self.payload(u64::from(n))?)?)
+                unicode(text::utf8_surrogatepass(self.payload(u64::from(n))?)?)
             }
             Opcode::ShortBinUnicode => {
                 let n = self.fixed::<1>()?[0];
-                I::Unicode(utf8_cow(self.payload(u64::from(n))?)?)
+                unicode(text::utf8_surrogatepass(self.payload(u64::from(n))?)?)
             }
             Opcode::BinUnicode8 => {
                 let n = u64::from_le_bytes(self.fixed()?);
-                I::Unicode(utf8_cow(self.payload(n)?)?)
+                unicode(text::utf8_surrogatepass(self.payload(n)?)?)
             }
             Opcode::BinBytes => {
                 let n = u32::from_le_bytes(self.fixed()?);
@@ -497,18 +534,7 @@ impl<I: Input> Decoder<I> {
                 }
             }
             Opcode::StackGlobal => I::StackGlobal,
-            Opcode::PersId => {
-                let line = self.line()?;
-                if !line.is_ascii() {
-                    return Err(Error::malformed(
-                        "persistent IDs in protocol 0 must be ASCII strings",
-                    ));
-                }
-                I::PersId(match line {
-                    Cow::Borrowed(b) => Cow::Borrowed(text::utf8(b)?),
-                    Cow::Owned(b) => Cow::Owned(text::utf8(&b)?.to_owned()),
-                })
-            }
+            Opcode::PersId => I::PersId(self.line()?),
             Opcode::BinPersId => I::BinPersId,
             Opcode::Reduce => I::Reduce,
             Opcode::Build => I::Build,
@@ -551,6 +577,7 @@ impl<I: Input> Decoder<I> {
             Opcode::LongBinPut => I::Put(i64::from(u32::from_le_bytes(self.fixed()?))),
             Opcode::Memoize => I::Memoize,
             Opcode::Proto => I::Proto(self.fixed::<1>()?[0]),
+            Opcode::Frame if self.listing => I::Frame(u64::from_le_bytes(self.fixed()?)),
             Opcode::Frame => {
                 let n = u64::from_le_bytes(self.fixed()?);
                 if self.frame_end.is_some() {
@@ -593,15 +620,13 @@ fn index_from_text(i: Int) -> i64 {
     }
 }
 
-fn utf8_cow(b: Cow<'_, [u8]>) -> Result<Cow<'_, str>> {
-    Ok(match b {
-        Cow::Borrowed(b) => Cow::Borrowed(text::utf8(b)?),
-        Cow::Owned(v) => {
-            text::utf8(&v)?;
-            // Checked just above; from_utf8 cannot fail here.
-            Cow::Owned(String::from_utf8(v).map_err(|_| Error::malformed("invalid UTF-8"))?)
-        }
-    })
+/// The instruction for a decoded string argument.
+#[inline]
+fn unicode(t: text::Text<'_>) -> Instruction<'_> {
+    match t {
+        text::Text::Str(s) => Instruction::Unicode(s),
+        text::Text::Surrogates(b) => Instruction::UnicodeSurrogates(Cow::Owned(b)),
+    }
 }
 
 #[cold]

@@ -222,6 +222,63 @@ pub(crate) fn parse_float_line(line: &[u8]) -> Result<f64> {
     Ok(v)
 }
 
+/// Python's `int(line)` for bytes (base 10: surrounding whitespace, a sign, leading zeros,
+/// single underscores between digits; nothing after the digits, not even a NUL), as
+/// pickletools reads INT, LONG, GET and PUT: the bool hack of `read_decimalnl_short`
+/// (`00` is False, `01` True) when `bools`, and LONG's one trailing `L` dropped when
+/// `long`.
+pub(crate) fn listing_int_line(
+    line: &[u8],
+    bools: bool,
+    long: bool,
+    max_digits: u64,
+) -> Result<IntOrBool> {
+    match line {
+        b"00" if bools => return Ok(IntOrBool::Bool(false)),
+        b"01" if bools => return Ok(IntOrBool::Bool(true)),
+        _ => {}
+    }
+    let s = match line.split_last() {
+        Some((b'L', rest)) if long => rest,
+        _ => line,
+    };
+    parse_py_int(s, false, max_digits).map(IntOrBool::Int)
+}
+
+/// Python's `float(line)` for bytes, as pickletools reads FLOAT: surrounding whitespace and
+/// single underscores between digits allowed; a value too large is infinite.
+pub(crate) fn listing_float_line(line: &[u8]) -> Result<f64> {
+    let bad = || Error::malformed("could not convert string to float");
+    let mut t = line;
+    while let [c, rest @ ..] = t {
+        if !is_c_space(*c) {
+            break;
+        }
+        t = rest;
+    }
+    while let [rest @ .., c] = t {
+        if !is_c_space(*c) {
+            break;
+        }
+        t = rest;
+    }
+    let mut text = String::with_capacity(t.len());
+    for (i, &c) in t.iter().enumerate() {
+        if c == b'_' {
+            let digit = |j: Option<usize>| j.and_then(|j| t.get(j)).is_some_and(u8::is_ascii_digit);
+            if !digit(i.checked_sub(1)) || !digit(i.checked_add(1)) {
+                return Err(bad());
+            }
+            continue;
+        }
+        if !c.is_ascii() {
+            return Err(bad());
+        }
+        text.push(char::from(c));
+    }
+    text.parse().map_err(|_| bad())
+}
+
 /// STRING's argument: quotes stripped, then `PyBytes_DecodeEscape`.
 pub(crate) fn parse_string_line(line: &[u8]) -> Result<Cow<'_, [u8]>> {
     let inner = match line {
@@ -232,6 +289,21 @@ pub(crate) fn parse_string_line(line: &[u8]) -> Result<Cow<'_, [u8]>> {
             ))
         }
     };
+    escape_decode(inner)
+}
+
+/// STRING's argument as pickletools reads it (`read_stringnl`): as [`parse_string_line`],
+/// except that a lone quote is the empty string (its first and last character are the
+/// same quote).
+pub(crate) fn listing_string_line(line: &[u8]) -> Result<Cow<'_, [u8]>> {
+    match line {
+        [b'\'' | b'"'] => Ok(Cow::Borrowed(&[])),
+        _ => parse_string_line(line),
+    }
+}
+
+/// `codecs.escape_decode` (`PyBytes_DecodeEscape`).
+pub(crate) fn escape_decode(inner: &[u8]) -> Result<Cow<'_, [u8]>> {
     if !inner.contains(&b'\\') {
         return Ok(Cow::Borrowed(inner));
     }
@@ -297,34 +369,50 @@ pub(crate) fn parse_string_line(line: &[u8]) -> Result<Cow<'_, [u8]>> {
     Ok(Cow::Owned(out))
 }
 
-/// The error for a lone surrogate, which Python strings can hold and Rust strings cannot.
-pub(crate) fn surrogate_error() -> Error {
-    Error::unsupported(
-        "string contains a lone surrogate code point, which this crate does not represent",
-    )
+/// A text argument decoded as CPython decodes it: a string, or (when it holds a lone
+/// surrogate, which Rust's `str` cannot) its code points as surrogatepass UTF-8 (see
+/// [`crate::value::SurrogateStr`]).
+pub(crate) enum Text<'a> {
+    Str(Cow<'a, str>),
+    Surrogates(Vec<u8>),
+}
+
+/// Appends a code point to surrogatepass UTF-8.
+fn push_code_point(out: &mut Vec<u8>, v: u32) {
+    match char::from_u32(v) {
+        Some(c) => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+        // A surrogate: UTF-8's three-byte form, which only surrogatepass allows.
+        None => out.extend_from_slice(&[
+            0xe0 | (v >> 12) as u8,
+            0x80 | ((v >> 6) & 0x3f) as u8,
+            0x80 | (v & 0x3f) as u8,
+        ]),
+    }
 }
 
 /// UNICODE's argument: `raw-unicode-escape` decoding (bytes are Latin‑1 code points;
-/// `\uXXXX` and `\UXXXXXXXX` after an odd number of backslashes are escapes).
-pub(crate) fn parse_unicode_line(line: &[u8]) -> Result<Cow<'_, str>> {
+/// `\uXXXX` and `\UXXXXXXXX` after an odd number of backslashes are escapes, and may
+/// name lone surrogates).
+pub(crate) fn parse_unicode_line(line: &[u8]) -> Result<Text<'_>> {
     if line.is_ascii() && !line.contains(&b'\\') {
         // ASCII is valid UTF-8.
-        return Ok(Cow::Borrowed(
+        return Ok(Text::Str(Cow::Borrowed(
             std::str::from_utf8(line)
                 .map_err(|_| Error::malformed("UNICODE argument is not ASCII"))?,
-        ));
+        )));
     }
-    let mut out = String::with_capacity(line.len());
+    let mut out: Vec<u8> = Vec::with_capacity(line.len());
+    let mut surrogates = false;
     let mut i = 0;
     while let Some(&c) = line.get(i) {
         if c != b'\\' {
-            out.push(char::from(c));
+            push_code_point(&mut out, u32::from(c));
             i += 1;
             continue;
         }
         let run_start = i;
         while line.get(i) == Some(&b'\\') {
-            out.push('\\');
+            out.push(b'\\');
             i += 1;
         }
         let odd = (i - run_start) % 2 == 1;
@@ -350,28 +438,50 @@ pub(crate) fn parse_unicode_line(line: &[u8]) -> Result<Cow<'_, str>> {
             v = v * 16 + d;
             i += 1;
         }
-        if (0xd800..0xe000).contains(&v) {
-            return Err(surrogate_error());
+        if v > 0x10ffff {
+            return Err(Error::malformed("\\Uxxxxxxxx out of range"));
         }
-        let ch = char::from_u32(v).ok_or_else(|| Error::malformed("\\Uxxxxxxxx out of range"))?;
-        out.push(ch);
+        surrogates |= (0xd800..0xe000).contains(&v);
+        push_code_point(&mut out, v);
     }
-    Ok(Cow::Owned(out))
+    if surrogates {
+        return Ok(Text::Surrogates(out));
+    }
+    String::from_utf8(out)
+        .map(|s| Text::Str(Cow::Owned(s)))
+        .map_err(|_| Error::malformed("invalid UNICODE argument"))
 }
 
-/// UTF-8 with CPython's `surrogatepass` handler: an encoded surrogate is reported as
-/// unsupported, any other invalid sequence as malformed.
+/// Strict UTF-8 (GLOBAL and INST lines, `encoding='utf-8'`): an encoded surrogate is
+/// invalid too, as in CPython.
 pub(crate) fn utf8(bytes: &[u8]) -> Result<&str> {
     std::str::from_utf8(bytes).map_err(|e| {
         let at = e.valid_up_to();
-        match bytes.get(at..at + 3) {
-            Some([0xed, 0xa0..=0xbf, 0x80..=0xbf]) => surrogate_error(),
-            _ => Error::malformed(format!(
-                "'utf-8' codec can't decode byte 0x{:02x} in position {at}",
-                bytes.get(at).copied().unwrap_or(0)
-            )),
-        }
+        Error::malformed(format!(
+            "'utf-8' codec can't decode byte 0x{:02x} in position {at}",
+            bytes.get(at).copied().unwrap_or(0)
+        ))
     })
+}
+
+/// The BINUNICODE family's argument: UTF-8 with CPython's `surrogatepass` handler.
+pub(crate) fn utf8_surrogatepass(b: Cow<'_, [u8]>) -> Result<Text<'_>> {
+    let invalid = match b {
+        Cow::Borrowed(x) => match std::str::from_utf8(x) {
+            Ok(s) => return Ok(Text::Str(Cow::Borrowed(s))),
+            Err(_) => x.to_vec(),
+        },
+        Cow::Owned(v) => match String::from_utf8(v) {
+            Ok(s) => return Ok(Text::Str(Cow::Owned(s))),
+            Err(e) => e.into_bytes(),
+        },
+    };
+    if crate::value::SurrogateStr::from_surrogatepass(&invalid).is_some() {
+        return Ok(Text::Surrogates(invalid));
+    }
+    Err(utf8(&invalid)
+        .err()
+        .unwrap_or_else(|| Error::malformed("invalid UTF-8")))
 }
 
 #[cfg(test)]
@@ -417,12 +527,25 @@ mod tests {
         assert!(parse_string_line(b"'\\x4'").is_err());
     }
 
+    fn text(line: &[u8]) -> Option<String> {
+        match parse_unicode_line(line).ok()? {
+            Text::Str(s) => Some(s.into_owned()),
+            Text::Surrogates(_) => None,
+        }
+    }
+
     #[test]
     fn raw_unicode_escape() {
-        assert_eq!(parse_unicode_line(b"caf\\u00e9").unwrap(), "café");
-        assert_eq!(parse_unicode_line(b"a\\\\u0041").unwrap(), "a\\\\u0041");
-        assert_eq!(parse_unicode_line(b"\xe9").unwrap(), "é");
-        assert!(parse_unicode_line(b"\\ud800").is_err());
+        // Expected values: CPython 3.11 `line.decode('raw-unicode-escape')`.
+        assert_eq!(text(b"caf\\u00e9").unwrap(), "café");
+        assert_eq!(text(b"a\\\\u0041").unwrap(), "a\\\\u0041");
+        assert_eq!(text(b"\xe9").unwrap(), "é");
         assert!(parse_unicode_line(b"\\u12").is_err());
+        assert!(parse_unicode_line(b"\\U00110000").is_err());
+        // '\ud800\udc00x': two surrogates stay two code points.
+        assert!(matches!(
+            parse_unicode_line(b"\\ud800\\udc00x"),
+            Ok(Text::Surrogates(b)) if b == b"\xed\xa0\x80\xed\xb0\x80x"
+        ));
     }
 }

@@ -789,6 +789,11 @@ impl<'a> Machine<'a> {
             I::Int(Int::Big(b)) => self.push_value(Value::BigInt(Box::new(b)))?,
             I::Float(f) => self.push_scalar(Value::Float(f))?,
             I::Unicode(s) => self.push_value(Value::Str(s.into()))?,
+            I::UnicodeSurrogates(b) => {
+                let s = crate::value::SurrogateStr::from_surrogatepass(&b)
+                    .ok_or_else(|| Error::malformed("invalid surrogatepass UTF-8"))?;
+                self.push_value(Value::SurrogateStr(Box::new(s)))?
+            }
             I::Bytes(b) => self.push_value(Value::bytes(&b))?,
             I::ByteArray(b) => self.push_value(Value::bytearray(&b))?,
             I::String(b) => {
@@ -1076,8 +1081,19 @@ impl<'a> Machine<'a> {
                 let node = self.find_class(&global.module, &global.name)?;
                 self.push_node(node)?;
             }
-            I::PersId(pid) => {
-                let pid = Value::Str(pid.into());
+            I::PersId(line) => {
+                // CPython asks for the loader first, then decodes the id as ASCII.
+                if self.setup.persistent.is_none() {
+                    return Err(no_persistent_load());
+                }
+                let pid = match std::str::from_utf8(&line) {
+                    Ok(s) if s.is_ascii() => Value::Str(s.into()),
+                    _ => {
+                        return Err(Error::malformed(
+                            "persistent IDs in protocol 0 must be ASCII strings",
+                        ))
+                    }
+                };
                 self.persistent(pid)?;
             }
             I::BinPersId => {
@@ -1161,9 +1177,7 @@ impl<'a> Machine<'a> {
 
     fn persistent(&mut self, pid: Value) -> Result<()> {
         let Some(loader) = self.setup.persistent else {
-            return Err(Error::unsupported(
-                "A load persistent id instruction was encountered, but no persistent_load function was specified.",
-            ));
+            return Err(no_persistent_load());
         };
         let v = loader
             .persistent_load(pid)
@@ -1254,4 +1268,10 @@ fn copies_size<'i>(items: impl Iterator<Item = &'i Item>) -> u64 {
 
 fn no_attr(type_name: &str, attr: &str) -> Error {
     Error::malformed(format!("'{type_name}' object has no attribute '{attr}'"))
+}
+
+fn no_persistent_load() -> Error {
+    Error::unsupported(
+        "A load persistent id instruction was encountered, but no persistent_load function was specified.",
+    )
 }

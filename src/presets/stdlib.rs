@@ -1,6 +1,11 @@
 //! The constructors of the `stdlib` preset: `collections`, `datetime`, `decimal`,
 //! `fractions` and `uuid`, each accepting exactly the call shapes CPython's pickler writes
-//! for it (protocols 0–5, and Python 2.7's where they differ).
+//! for it (protocols 0–5, and Python 2.7's where they differ: `Counter` as
+//! `copy_reg._reconstructor(Counter, dict, {...})` at protocols 0–1 and `Counter.__new__`
+//! with SETITEMS and an empty BUILD at protocol 2, `OrderedDict` from `[[k, v], ...]`,
+//! `deque` from a list, the datetime types from a Python 2 `str` loaded with `latin1` or
+//! `bytes`; `tests/data/make_compat.py` writes each as Python 2.7 did). Any other
+//! `_reconstructor` of a class this preset builds is refused, naming the shape.
 
 use num_bigint::BigInt;
 
@@ -412,10 +417,33 @@ struct Reconstructor;
 impl Constructor for Reconstructor {
     fn call(&self, global: &Global, args: Vec<Value>) -> Result<Value, String> {
         arity(&args, 3..=3, "_reconstructor")?;
-        let ok_shape = matches!(args.as_slice(),
-            [Value::Global(_), base, Value::None] if is_global(base, "builtins", "object"));
-        if !ok_shape {
-            return Err("expected (cls, builtins.object, None)".to_owned());
+        let (cls, base) = match args.as_slice() {
+            [Value::Global(cls), Value::Global(base), _] if base.module == "builtins" => {
+                (cls, base)
+            }
+            _ => return Err("expected (cls, builtins type, state)".to_owned()),
+        };
+        // The classes this preset builds have their own shapes (UUID's is the one below).
+        let known = matches!(
+            cls.module.as_str(),
+            "collections" | "datetime" | "decimal" | "fractions"
+        );
+        match (base.name.as_str(), &args[2]) {
+            // Python 2.7 versions whose Counter had no `__reduce__` (protocols 0-1):
+            // `dict.__new__(Counter, state)`, then `dict.__init__(obj, state)`.
+            ("dict", Value::Dict(_)) if is_global(&args[0], "collections", "Counter") => {
+                let state = args.into_iter().nth(2);
+                return counter(state.into_iter().collect());
+            }
+            ("object", Value::None) if !known => {}
+            // Another class the policy let through: the call is kept inert, as for
+            // `object` (its base's `__new__` and `__init__` would run on the state).
+            _ if !known && !is_global(&args[0], "uuid", "UUID") => {}
+            _ => {
+                return Err(format!(
+                    "_reconstructor({cls}, {base}, ...) is not a shape pickle writes for {cls}"
+                ))
+            }
         }
         Ok(Value::Object(Box::new(Object {
             callable: Value::Global(Box::new(global.clone())),
@@ -439,6 +467,42 @@ impl Constructor for Reconstructor {
     }
 }
 
+/// `collections.Counter`: `Counter(dict)` (REDUCE: Python 3, and Python 2.7's
+/// `Counter.__reduce__`) and, as Python 2.7 versions without that method wrote it at
+/// protocol 2, `Counter.__new__(Counter)` followed by SETITEMS and a BUILD of the empty
+/// instance `__dict__`.
+struct CounterCtor;
+
+impl Constructor for CounterCtor {
+    fn call(&self, _global: &Global, args: Vec<Value>) -> Result<Value, String> {
+        counter(args)
+    }
+
+    fn new_object(
+        &self,
+        _global: &Global,
+        args: Vec<Value>,
+        kwargs: Vec<(Value, Value)>,
+    ) -> Result<Value, String> {
+        if !args.is_empty() || !kwargs.is_empty() {
+            return Err("Counter.__new__ takes no arguments in a pickle".to_owned());
+        }
+        counter(Vec::new())
+    }
+
+    fn build(&self, _global: &Global, obj: Value, state: Value) -> Result<Value, String> {
+        // CPython updates the instance `__dict__`: nothing to do for an empty one; any
+        // attribute would be lost here, so it is refused.
+        match state {
+            Value::Dict(d) if d.is_empty() => Ok(obj),
+            other => Err(format!(
+                "Counter instance attributes are not kept: state {:.80}",
+                other.to_string()
+            )),
+        }
+    }
+}
+
 /// A class that may be named (as a defaultdict factory, a `_reconstructor` base) but not
 /// called: the default [`Constructor`] methods refuse every call.
 pub(super) struct NameOnly;
@@ -450,7 +514,7 @@ pub(super) fn allowlist() -> Allowlist {
         .call("collections", "OrderedDict", ordered_dict)
         .call("collections", "defaultdict", defaultdict)
         .call("collections", "deque", deque)
-        .call("collections", "Counter", counter)
+        .construct("collections", "Counter", CounterCtor)
         .call("datetime", "date", date)
         .call("datetime", "time", time)
         .call("datetime", "datetime", datetime)

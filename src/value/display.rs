@@ -84,6 +84,7 @@ pub(crate) fn write_value<W: Write + ?Sized>(out: &mut W, v: &Value) -> fmt::Res
         Value::Float(x) => repr::write_float(out, *x),
         Value::Complex(c) => repr::write_complex(out, c.re, c.im),
         Value::Str(s) => repr::write_str(out, s),
+        Value::SurrogateStr(s) => repr::write_surrogate_str(out, s),
         Value::Bytes(b) => repr::write_bytes(out, b),
         Value::ByteArray(b) => repr::write_bytearray(out, b),
         Value::Tuple(items) => {

@@ -192,6 +192,7 @@ pub(super) fn key_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::None, Value::None) => true,
         (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::SurrogateStr(x), Value::SurrogateStr(y)) => x == y,
         (Value::Bytes(x), Value::Bytes(y)) => x == y,
         (Value::Tuple(x), Value::Tuple(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| key_eq(p, q))
@@ -296,6 +297,10 @@ pub(super) fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
         Value::Bytes(b) => {
             state.write_u8(5);
             b.hash(state);
+        }
+        Value::SurrogateStr(s) => {
+            state.write_u8(16);
+            s.as_bytes().hash(state);
         }
         Value::Tuple(items) => {
             state.write_u8(6);

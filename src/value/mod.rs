@@ -38,6 +38,7 @@ pub mod ndarray;
 mod printable;
 pub(crate) mod repr;
 pub mod stdlib_types;
+mod surrogate;
 
 use num_bigint::BigInt;
 
@@ -52,6 +53,7 @@ pub use self::stdlib_types::{
     Date, DateTime, Decimal, DecimalKind, DefaultDict, Deque, Fraction, SafeUuid, Time, TimeDelta,
     TimeZone, TzInfo, Uuid,
 };
+pub use self::surrogate::{CodePoint, SurrogateStr};
 
 /// A Python value loaded from a pickle.
 ///
@@ -133,6 +135,9 @@ pub enum Value {
     /// A PyTorch tensor, parameter or storage (the `torch` preset): prints as torch's
     /// repr, `tensor([1., 2.])` (see [`crate::torch`]).
     Tensor(Box<crate::torch::Tensor>),
+    /// A `str` holding lone surrogates (`'\udcff'`), which [`Value::Str`] cannot: prints as
+    /// Python's `repr()`. A string without one is always [`Value::Str`].
+    SurrogateStr(Box<SurrogateStr>),
 }
 
 /// A Python `complex`.
@@ -294,6 +299,7 @@ impl Value {
             Value::NumpyScalar(a) => a.dtype.scalar_type_name(),
             Value::Dtype(_) => "dtype",
             Value::Tensor(_) => "Tensor",
+            Value::SurrogateStr(_) => "str",
         }
     }
 
@@ -497,6 +503,7 @@ pub(crate) fn metrics(v: &Value) -> Metrics {
         m.size = m.size.saturating_add(VALUE_BYTES);
         let payload: u64 = match v {
             Value::Str(s) => s.len() as u64,
+            Value::SurrogateStr(s) => s.as_bytes().len() as u64,
             Value::Bytes(b) | Value::ByteArray(b) => b.len() as u64,
             Value::BigInt(b) => {
                 m.int_bits = m.int_bits.max(b.bits());

@@ -68,6 +68,34 @@ pub(crate) fn write_str<W: Write + ?Sized>(out: &mut W, s: &str) -> fmt::Result 
         '\''
     };
     out.write_char(quote)?;
+    write_str_body(out, s, quote)?;
+    out.write_char(quote)
+}
+
+/// Writes Python's `repr()` of a `str` holding lone surrogates: as [`write_str`], each
+/// surrogate (never printable) as `\udXXX`.
+pub(crate) fn write_surrogate_str<W: Write + ?Sized>(
+    out: &mut W,
+    s: &super::SurrogateStr,
+) -> fmt::Result {
+    let b = s.as_bytes();
+    let quote = if b.contains(&b'\'') && !b.contains(&b'"') {
+        '"'
+    } else {
+        '\''
+    };
+    out.write_char(quote)?;
+    for piece in s.pieces() {
+        match piece {
+            Ok(text) => write_str_body(out, text, quote)?,
+            Err(surrogate) => write!(out, "\\u{surrogate:04x}")?,
+        }
+    }
+    out.write_char(quote)
+}
+
+/// The inside of a `str`'s `repr()` between the quotes.
+fn write_str_body<W: Write + ?Sized>(out: &mut W, s: &str, quote: char) -> fmt::Result {
     // Start of the pending run of characters that are written verbatim.
     let mut run = 0;
     for (i, c) in s.char_indices() {
@@ -96,8 +124,7 @@ pub(crate) fn write_str<W: Write + ?Sized>(out: &mut W, s: &str) -> fmt::Result 
             }
         }
     }
-    out.write_str(s.get(run..).unwrap_or(""))?;
-    out.write_char(quote)
+    out.write_str(s.get(run..).unwrap_or(""))
 }
 
 /// Writes Python's `repr()` of a `bytes` object, e.g. `b'a\x00'` or
