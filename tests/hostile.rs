@@ -2937,12 +2937,6 @@ const DIFFERS_FROM_CPYTHON: &[(&str, &str, &str)] = &[
         "the strict constructors accept only the shapes CPython's pickler writes",
     ),
     (
-        "lone_surrogate_binunicode",
-        "Unsupported: string contains a lone surrogate code point, which this crate does \
-         not represent",
-        "Rust strings cannot hold lone surrogates (README, 'Not CPython in every corner')",
-    ),
-    (
         "data_after_stop",
         "Malformed: 2 bytes of data after STOP",
         "a slice must be one whole pickle: bytes after STOP are refused (README, 'Not \
