@@ -55,9 +55,16 @@ pub enum ErrorKind {
     /// Reading the input failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// The loaded data does not fit the Rust type it is deserialized into (feature
+    /// `serde`): what was expected and what was found; [`Error::path`] says where.
+    #[error("{0}")]
+    Deserialize(String),
     /// A PyTorch checkpoint's container is not acceptable (see [`crate::torch`]).
     #[error("{0}")]
     Checkpoint(crate::torch::CheckpointError),
+    /// A loaded checkpoint cannot be written as safetensors (see [`crate::convert`]).
+    #[error("{0}")]
+    Convert(crate::convert::ConvertError),
 }
 
 /// A coarse classification of an [`Error`], the one the command-line tool maps to exit
@@ -85,6 +92,8 @@ struct Inner {
     kind: ErrorKind,
     offset: Option<u64>,
     opcode: Option<Opcode>,
+    /// Where in the loaded value, as `[3].name` or `['config']['lr']` (empty: the top).
+    path: Option<String>,
 }
 
 impl Error {
@@ -95,6 +104,7 @@ impl Error {
             kind,
             offset: None,
             opcode: None,
+            path: None,
         }))
     }
 
@@ -125,6 +135,22 @@ impl Error {
             self.0.opcode = opcode;
         }
         self
+    }
+
+    /// Puts `segment` (`[3]`, `.name`, `['lr']`) in front of the path: called by each
+    /// level of a deserialization the error passes on its way out.
+    #[cold]
+    #[cfg_attr(not(feature = "serde"), allow(dead_code))]
+    pub(crate) fn in_path(mut self, segment: &str) -> Error {
+        let path = self.0.path.get_or_insert_with(String::new);
+        path.insert_str(0, segment);
+        self
+    }
+
+    /// Where in the loaded value the error was met, when it was met while deserializing
+    /// into a Rust type (feature `serde`): `""` for the top, `[3].name`, `['config']['lr']`.
+    pub fn path(&self) -> Option<&str> {
+        self.0.path.as_deref()
     }
 
     /// Moves the position by `base` bytes: for an error met in data that starts `base`
@@ -169,6 +195,7 @@ impl Error {
             ErrorKind::Refused { .. } => Category::Refused,
             ErrorKind::Limit { .. } => Category::Limit,
             ErrorKind::Checkpoint(c) => c.category(),
+            ErrorKind::Convert(c) => c.category(),
             ErrorKind::Io(_) => Category::Io,
             _ => Category::Invalid,
         }
@@ -183,6 +210,10 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(path) = &self.0.path {
+            let path = if path.is_empty() { "the top" } else { path };
+            write!(f, "at {path}: ")?;
+        }
         fmt::Display::fmt(&self.0.kind, f)?;
         if let Some(offset) = self.0.offset {
             write!(f, " at offset {offset}")?;
@@ -200,6 +231,7 @@ impl fmt::Debug for Error {
             .field("kind", &self.0.kind)
             .field("offset", &self.0.offset)
             .field("opcode", &self.0.opcode)
+            .field("path", &self.0.path)
             .finish()
     }
 }

@@ -35,13 +35,15 @@
 //! [`decode`] turns bytes into instructions, the machine runs them, [`policy`] decides
 //! every global, [`presets`] are ready policies, [`value`] is the result, [`dis`] and
 //! [`scan`] list and report, [`npy`] reads `.npy` files, [`torch`] reads PyTorch
-//! checkpoints.
+//! checkpoints, [`convert`] writes them as safetensors.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod convert;
 pub mod decode;
 pub mod dis;
 pub mod error;
+pub mod json;
 pub mod limits;
 mod load;
 mod machine;
@@ -50,6 +52,8 @@ pub mod opcode;
 pub mod policy;
 pub mod presets;
 pub mod scan;
+#[cfg(feature = "serde")]
+pub mod serde;
 pub mod torch;
 pub mod value;
 

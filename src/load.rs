@@ -147,6 +147,16 @@ impl Unpickler {
         &self.limits
     }
 
+    /// The encoding of Python 2 strings in force.
+    pub fn get_encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// The read-ahead in force (see [`Unpickler::read_ahead`]).
+    pub fn get_read_ahead(&self) -> usize {
+        self.read_ahead
+    }
+
     /// Runs the machine on one pickle from `dec`; with `record`, every global is recorded
     /// and refused ones are kept inert (a scan).
     pub(crate) fn run<'s, I: Input>(

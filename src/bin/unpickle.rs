@@ -1,4 +1,4 @@
-//! The `unpickle` command: `show`, `dis` and `scan` over the library.
+//! The `unpickle` command: `show`, `dis`, `scan` and `convert` over the library.
 //!
 //! Every command recognises what a file holds by its bytes, never its name ([`Format`]): a
 //! pickle (or several, one after another) or a `.npy` file. Every offset printed is an
@@ -18,9 +18,9 @@ use std::fmt;
 use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
 
-use unpickle::npy;
 use unpickle::policy::InertPersistent;
 use unpickle::scan::PickleReport;
+use unpickle::{convert, npy};
 use unpickle::{
     presets, Allowlist, Category, Decision, Encoding, Error, ErrorKind, Limit, Limits, Opcode,
     Policy, Unpickler, Value,
@@ -33,6 +33,7 @@ commands:
   show   print the value of one pickle as Python's repr()
   scan   list every global and persistent id each file references, with the verdict
   dis    list the opcodes of one pickle, as `python3 -m pickletools` does
+  convert  write a PyTorch checkpoint as safetensors
 
 `unpickle COMMAND --help` describes a command's options; `unpickle --version` prints the
 version. Files are recognised by their bytes: a pickle, a numpy .npy file, or a PyTorch
@@ -62,6 +63,12 @@ const JSON_HELP: &str = concat!(
     "                    \"verdict\"}], \"persistent_ids\": [{\"offset\", \"repr\"}], \"error\"}],\n",
     "                    \"globals\", \"refused\", \"persistent_ids\", \"error\"}], \"exit\"}; an\n",
     "                    error is null or {\"message\", \"offset\", \"category\"}.",
+);
+
+const SHOW_JSON_HELP: &str = concat!(
+    "  --json            the value as JSON: JSON's own types as themselves, everything else\n",
+    "                    as {\"$type\": ...} (big ints, NaN, bytes in base64, tuples, sets,\n",
+    "                    non-str keys, inert globals; see the docs of unpickle::json).",
 );
 
 const LIMITS_HELP: &str = concat!(
@@ -110,12 +117,12 @@ const LOAD_OPTIONS: &[&str] = &[
 
 const SHOW: Command = Command {
     name: "show",
-    synopsis: "unpickle show [--policy P] [--encoding E] [LIMITS] FILE|-\n\n\
+    synopsis: "unpickle show [--json] [--policy P] [--encoding E] [LIMITS] FILE|-\n\n\
         Loads one pickle (bytes after its STOP are an error) or a .npy file and prints the\n\
         value as Python's repr(). An object .npy array's pickle obeys the policy.",
     valued: LOAD_OPTIONS,
-    flags: &[],
-    help: &[POLICY_HELP, ENCODING_HELP, LIMITS_HELP],
+    flags: &["--json"],
+    help: &[SHOW_JSON_HELP, POLICY_HELP, ENCODING_HELP, LIMITS_HELP],
 };
 
 const SCAN: Command = Command {
@@ -141,7 +148,23 @@ const DIS: Command = Command {
     help: &[],
 };
 
-const COMMANDS: [&Command; 3] = [&SHOW, &SCAN, &DIS];
+const CONVERT: Command = Command {
+    name: "convert",
+    synopsis: "unpickle convert [--tensors-only] [LIMITS] CHECKPOINT OUT.safetensors\n\n\
+        Loads a PyTorch checkpoint (zip or legacy) under the torch preset and writes it as\n\
+        safetensors: names are the dict keys and list indices joined with `.`, tensors are\n\
+        contiguous and little-endian, only identical views are aliases ({dropped: kept} in\n\
+        __metadata__), every other value is kept in __metadata__ as its repr. The output\n\
+        appears (by rename) only when complete: a refused checkpoint writes nothing.",
+    valued: LOAD_OPTIONS.split_at(2).1,
+    flags: &["--tensors-only"],
+    help: &[
+        "  --tensors-only    leave the values that are not tensors out of __metadata__",
+        LIMITS_HELP,
+    ],
+};
+
+const COMMANDS: [&Command; 4] = [&SHOW, &SCAN, &DIS, &CONVERT];
 
 /// Why a command stopped before its end.
 enum Halt {
@@ -288,6 +311,7 @@ struct Opts {
     encoding: Encoding,
     limits: Limits,
     json: bool,
+    tensors_only: bool,
     help: bool,
     files: Vec<OsString>,
 }
@@ -298,6 +322,7 @@ fn parse(cmd: &Command, args: &[OsString]) -> Result<Opts, String> {
         encoding: Encoding::Ascii,
         limits: Limits::default(),
         json: false,
+        tensors_only: false,
         help: false,
         files: Vec::new(),
     };
@@ -327,6 +352,7 @@ fn parse(cmd: &Command, args: &[OsString]) -> Result<Opts, String> {
             }
             match name {
                 "--help" => opts.help = true,
+                "--tensors-only" => opts.tensors_only = true,
                 _ => opts.json = true,
             }
             continue;
@@ -522,6 +548,10 @@ fn show(out: &mut Out, opts: &Opts) -> Result<u8, Halt> {
         Format::Npy => npy::load(&data, &loader).map(|a| Value::NdArray(Box::new(a))),
     };
     match result {
+        Ok(v) if opts.json => {
+            writeln!(out, "{}", unpickle::json::to_string(&v))?;
+            Ok(0)
+        }
         Ok(v) => {
             writeln!(out, "{v}")?;
             Ok(0)
@@ -830,6 +860,50 @@ fn scan_json(out: &mut Out, opts: &Opts) -> Result<u8, Halt> {
     Ok(code)
 }
 
+fn convert(out: &mut Out, opts: &Opts) -> Result<u8, Halt> {
+    let [input, output] = opts.files.as_slice() else {
+        return Ok(usage("convert takes CHECKPOINT and OUT.safetensors"));
+    };
+    let shown = display(input);
+    let loader = opts.torch(Format::Checkpoint);
+    let loaded = if input == "-" {
+        read_or_report(input).map(|d| loader.load_slice(&d))
+    } else {
+        Ok(loader.load(input))
+    };
+    let ckpt = match loaded {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => {
+            say!("unpickle: {shown}: {e}");
+            return Ok(exit_for(&e));
+        }
+        Err(code) => return Ok(code),
+    };
+    let copts = convert::Options::new().tensors_only(opts.tensors_only);
+    match convert::write_file(&ckpt, output, &copts) {
+        Ok(r) => {
+            write!(
+                out,
+                "{}: {} tensors ({} bytes), {} aliases, {} values in metadata",
+                display(output),
+                r.tensors,
+                r.data_bytes,
+                r.aliases,
+                r.values
+            )?;
+            if r.values_left_out > 0 {
+                write!(out, ", {} left out", r.values_left_out)?;
+            }
+            writeln!(out)?;
+            Ok(0)
+        }
+        Err(e) => {
+            say!("unpickle: {}: {e}", display(output));
+            Ok(exit_for(&e))
+        }
+    }
+}
+
 fn run(out: &mut Out, args: &[OsString]) -> Result<u8, Halt> {
     let Some((cmd, rest)) = args.split_first() else {
         say!("{USAGE}");
@@ -873,6 +947,7 @@ fn run(out: &mut Out, args: &[OsString]) -> Result<u8, Halt> {
     match command.name {
         "show" => show(out, &opts),
         "scan" => scan(out, &opts),
+        "convert" => convert(out, &opts),
         _ => dis(out, &opts),
     }
 }
