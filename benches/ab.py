@@ -8,7 +8,7 @@ CPython's `pickle.loads`, and prints new ÷ old for the slice and reader paths.
     git worktree add ../old <rev>
     (cd ../old && cargo build --release --bench timing)
     cargo build --release --bench timing
-    python3 benches/ab.py ../old . records_p4,strings_p4 [ROUNDS]
+    python3 benches/ab.py ../old . records_p4,strings_p4 [ROUNDS] [--corpus DIR]
 
 Uses the corpus of benches/compare.py (run that once first). Loading is timed as in
 compare.py: the value is dropped after the clock stops, except in message streams.
@@ -37,10 +37,14 @@ def helper(repo):
 def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
+    corpus = os.path.join(HERE, "corpus")
+    if "--corpus" in sys.argv:
+        at = sys.argv.index("--corpus")
+        corpus = sys.argv[at + 1]
+        del sys.argv[at:at + 2]
     old, new = helper(sys.argv[1]), helper(sys.argv[2])
     files = sys.argv[3].split(",")
     rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 11
-    corpus = os.path.join(HERE, "corpus")
     loaders = ["unpickle-slice", "unpickle-reader"]
     print("| file | new ÷ old, slice | new ÷ old, reader | old slice ÷ CPython | new slice ÷ CPython |")
     print("|---|---|---|---|---|")

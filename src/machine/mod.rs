@@ -317,7 +317,7 @@ impl<'a> Machine<'a> {
 
     fn py2_string(&self, bytes: std::borrow::Cow<'_, [u8]>) -> Result<Value> {
         Ok(match self.setup.encoding {
-            Encoding::Bytes => Value::bytes(&bytes),
+            Encoding::Bytes => Value::Bytes(Box::new(bytes.into_owned())),
             Encoding::Latin1 => Value::Str(
                 bytes
                     .iter()
@@ -794,8 +794,8 @@ impl<'a> Machine<'a> {
                     .ok_or_else(|| Error::malformed("invalid surrogatepass UTF-8"))?;
                 self.push_value(Value::SurrogateStr(Box::new(s)))?
             }
-            I::Bytes(b) => self.push_value(Value::bytes(&b))?,
-            I::ByteArray(b) => self.push_value(Value::bytearray(&b))?,
+            I::Bytes(b) => self.push_value(Value::Bytes(Box::new(b.into_owned())))?,
+            I::ByteArray(b) => self.push_value(Value::ByteArray(Box::new(b.into_owned())))?,
             I::String(b) => {
                 let v = self.py2_string(b)?;
                 self.push_value(v)?

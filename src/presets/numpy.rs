@@ -29,7 +29,7 @@ fn int(v: &Value, what: &str) -> Result<i64, String> {
 /// Raw array data: bytes, or a str from a Python 2 pickle (latin-1, as numpy re-encodes it).
 fn raw_data(v: Value) -> Result<Vec<u8>, String> {
     match v {
-        Value::Bytes(b) | Value::ByteArray(b) => Ok(b.into()),
+        Value::Bytes(b) | Value::ByteArray(b) => Ok(*b),
         Value::Str(s) => s
             .chars()
             .map(|c| u8::try_from(u32::from(c)).ok())
@@ -341,7 +341,7 @@ fn frombuffer(args: Vec<Value>) -> Result<Value, String> {
         _ => return Err(format!("order must be 'C' or 'F', not {order}")),
     };
     let data: Vec<u8> = match buf {
-        Value::Bytes(b) | Value::ByteArray(b) => b.into(),
+        Value::Bytes(b) | Value::ByteArray(b) => *b,
         other => {
             return Err(format!(
                 "a bytes-like object is required, not '{}'",

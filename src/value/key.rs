@@ -4,6 +4,7 @@ use std::hash::{BuildHasher, Hash, Hasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
+use arcstr::ArcStr;
 use num_bigint::BigInt;
 
 use super::{Mutation, Set, Value};
@@ -186,6 +187,12 @@ impl PartialEq for Key {
 }
 
 pub(super) fn key_eq(a: &Value, b: &Value) -> bool {
+    // The common case first: string keys (equal when the same shared string).
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => return ArcStr::ptr_eq(x, y) || x.as_str() == y.as_str(),
+        (Value::Str(_), _) | (_, Value::Str(_)) => return false,
+        _ => {}
+    }
     if let (Some(x), Some(y)) = (num(a), num(b)) {
         return num_eq(&x, &y);
     }
