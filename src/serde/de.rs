@@ -157,7 +157,7 @@ impl<'de, 'a, T: Tree<'de, 'a>> Deserializer<'de> for De<T> {
             Shape::Int(i) => v.visit_i64(i),
             Shape::Big(b) => visit_big(b, v),
             Shape::Float(f) => v.visit_f64(f),
-            Shape::Complex(re, im) => v.visit_seq(rich::Floats::new(&[re, im])),
+            Shape::Complex(re, im) => v.visit_seq(rich::Scalars::floats(&[re, im])),
             Shape::Str(s) => v.visit_borrowed_str(s),
             Shape::StrT(s) => v.visit_str(s),
             Shape::Bytes(b) => v.visit_borrowed_bytes(b),
@@ -265,8 +265,8 @@ impl<'de, 'a, T: Tree<'de, 'a>> Deserializer<'de> for De<T> {
     fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
         match self.node.shape() {
             Shape::Seq(_, items) => visit_seq::<T, V>(items, v),
-            Shape::Bytes(b) | Shape::BytesT(b) => v.visit_seq(rich::U8s::new(b)),
-            Shape::Complex(re, im) => v.visit_seq(rich::Floats::new(&[re, im])),
+            Shape::Bytes(b) | Shape::BytesT(b) => v.visit_seq(rich::Scalars::bytes(b)),
+            Shape::Complex(re, im) => v.visit_seq(rich::Scalars::floats(&[re, im])),
             Shape::Rich(x) => rich::seq(x, v),
             s => Err(mismatch(&s, &v)),
         }

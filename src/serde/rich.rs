@@ -22,7 +22,7 @@ enum Want {
 }
 
 /// A small owned value holding a rich value's form.
-enum Mini {
+pub(crate) enum Mini {
     Bool(bool),
     Int(i64),
     UInt(u64),
@@ -410,61 +410,36 @@ impl<'de> IntoDeserializer<'de, Error> for Mini {
     }
 }
 
-/// A sequence of floats (a complex number's parts).
-pub(crate) struct Floats<'f> {
-    items: std::slice::Iter<'f, f64>,
-}
+/// A sequence of plain scalars: a complex number's parts, or `bytes` read as `u8`s.
+pub(crate) struct Scalars<I>(I);
 
-impl<'f> Floats<'f> {
-    pub fn new(items: &'f [f64]) -> Floats<'f> {
-        Floats {
-            items: items.iter(),
-        }
+impl<'f> Scalars<std::iter::Map<std::slice::Iter<'f, f64>, fn(&f64) -> Mini>> {
+    /// Floats (a complex number's parts).
+    pub fn floats(items: &'f [f64]) -> Self {
+        Scalars(items.iter().map(|&f| Mini::Float(f)))
     }
 }
 
-impl<'de> de::SeqAccess<'de> for Floats<'_> {
+impl<'b> Scalars<std::iter::Map<std::slice::Iter<'b, u8>, fn(&u8) -> Mini>> {
+    /// `bytes` as a sequence of `u8`.
+    pub fn bytes(items: &'b [u8]) -> Self {
+        Scalars(items.iter().map(|&b| Mini::UInt(b.into())))
+    }
+}
+
+impl<'de, I: ExactSizeIterator<Item = Mini>> de::SeqAccess<'de> for Scalars<I> {
     type Error = Error;
     fn next_element_seed<S: de::DeserializeSeed<'de>>(
         &mut self,
         seed: S,
     ) -> Result<Option<S::Value>, Error> {
-        match self.items.next() {
-            Some(&f) => seed.deserialize(Mini::Float(f)).map(Some),
+        match self.0.next() {
+            Some(m) => seed.deserialize(m).map(Some),
             None => Ok(None),
         }
     }
     fn size_hint(&self) -> Option<usize> {
-        Some(self.items.len())
-    }
-}
-
-/// `bytes` as a sequence of `u8`.
-pub(crate) struct U8s<'b> {
-    items: std::slice::Iter<'b, u8>,
-}
-
-impl<'b> U8s<'b> {
-    pub fn new(items: &'b [u8]) -> U8s<'b> {
-        U8s {
-            items: items.iter(),
-        }
-    }
-}
-
-impl<'de> de::SeqAccess<'de> for U8s<'_> {
-    type Error = Error;
-    fn next_element_seed<S: de::DeserializeSeed<'de>>(
-        &mut self,
-        seed: S,
-    ) -> Result<Option<S::Value>, Error> {
-        match self.items.next() {
-            Some(&b) => seed.deserialize(Mini::UInt(b.into())).map(Some),
-            None => Ok(None),
-        }
-    }
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.items.len())
+        Some(self.0.len())
     }
 }
 

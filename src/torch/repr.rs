@@ -238,18 +238,7 @@ fn decode(d: DType, b: &[u8; 16]) -> (Scalar, Scalar) {
 /// Whether torch can print the dtype's values (and so do we).
 fn printable(d: DType) -> bool {
     d.is_complex()
-        || matches!(
-            d,
-            DType::Float64
-                | DType::Float32
-                | DType::Float16
-                | DType::BFloat16
-                | DType::Float8E5M2
-                | DType::Float8E4M3Fn
-                | DType::Float8E5M2Fnuz
-                | DType::Float8E4M3Fnuz
-                | DType::Float8E8M0Fnu
-        )
+        || d.is_floating_point()
         || matches!(
             d,
             DType::Int8
