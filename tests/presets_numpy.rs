@@ -4,6 +4,8 @@
 //! numpy failed, with the error listed for it in `tests/data/oracle_differences.tsv`. Plus
 //! typed accessors and hostile inputs.
 
+#[path = "support/numpy_oracle.rs"]
+mod numpy_oracle;
 #[path = "support/oracle_errors.rs"]
 mod oracle_errors;
 
@@ -66,6 +68,51 @@ fn numpy_fixtures_match_numpy() {
     assert!(
         failures.is_empty(),
         "{} of {checked} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Every element as numpy itself loaded it (`NAME.numpy`, numpy_oracle.describe): the
+/// crate's dtype, shape, memory order and bytes or objects, decoded by
+/// tests/support/numpy_oracle.rs, not by the crate's Display.
+#[test]
+fn numpy_elements_match_numpy() {
+    let loader = Unpickler::new().policy(presets::numpy());
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (index, npy_file) in [("index.tsv", false), ("npy_index.tsv", true)] {
+        let index = fs::read_to_string(dir().join(index)).unwrap();
+        for line in index.lines() {
+            let name = line.split('\t').next().unwrap();
+            let Ok(expected) = fs::read_to_string(dir().join(format!("{name}.numpy"))) else {
+                // numpy failed on it: numpy_fixtures_match_numpy checks the error.
+                let expect = fs::read_to_string(dir().join(format!("{name}.expect"))).unwrap();
+                assert!(expect.starts_with("ERROR: "), "{name}.numpy is missing");
+                continue;
+            };
+            let got = if npy_file {
+                let data = fs::read(dir().join(format!("{name}.npy"))).unwrap();
+                npy::load(&data, &loader).map(|a| Value::NdArray(Box::new(a)))
+            } else {
+                load(name)
+            };
+            checked += 1;
+            let got = match got {
+                Ok(v) => numpy_oracle::describe(&v),
+                Err(e) => format!("error: {e}"),
+            };
+            if got != expected.trim_end_matches('\n') {
+                failures.push(format!(
+                    "{name}:\n  numpy {expected:.400}\n  crate {got:.400}"
+                ));
+            }
+        }
+    }
+    assert!(checked >= 127, "only {checked} cases");
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} differ from numpy:\n{}",
         failures.len(),
         failures.join("\n")
     );

@@ -376,6 +376,25 @@ fn scalar(args: Vec<Value>) -> Result<Value, String> {
     let mut a = NdArray::from_bytes(dt, Vec::new(), false, data)?;
     // A numpy scalar is always in the native byte order.
     a.make_native();
+    // numpy drops an S or U scalar's trailing NULs, and its dtype is the shorter one:
+    // scalar(dtype('S2'), b'c\0') is np.bytes_(b'c') of dtype 'S1'.
+    let unit = match a.dtype().kind() {
+        DtypeKind::Bytes => 1,
+        DtypeKind::Str => 4,
+        _ => 0,
+    };
+    if let (true, Some(bytes)) = (unit > 0, a.raw_bytes()) {
+        let keep = bytes
+            .chunks(unit)
+            .rposition(|c| c.iter().any(|&b| b != 0))
+            .map_or(0, |i| i + 1);
+        if keep * unit < bytes.len() {
+            let d = a.dtype();
+            let spec = format!("{}{}{keep}", d.byteorder().as_char(), d.kind().as_char());
+            let short = bytes[..keep * unit].to_vec();
+            a = NdArray::from_bytes(Dtype::from_descr(&spec)?, Vec::new(), false, short)?;
+        }
+    }
     Ok(Value::NumpyScalar(Box::new(a)))
 }
 

@@ -1,0 +1,1 @@
+[scalar('<f8', 1.5), scalar('<f4', 0.10000000149011612), scalar('<f2', 0.5), scalar('<i4', -7), scalar('|u1', 200), scalar('<i8', 4611686018427387904), scalar('|b1', True), scalar('|b1', False), scalar('<c16', (1-2j)), scalar('<c8', 2j), scalar('<U2', 'ab'), scalar('|S1', b'c'), scalar('<M8[s]', 5), scalar('<M8', -9223372036854775808), scalar('<m8[ms]', 7)]
