@@ -169,7 +169,8 @@ add_dumps("non_contiguous", np.arange(10, dtype="<i8")[::3], "strided view (reco
 add_dumps("scalars", [np.float64(1.5), np.float32(0.1), np.float16(0.5), np.int32(-7),
                       np.uint8(200), np.int64(2**62), np.bool_(True), np.bool_(False),
                       np.complex128(1 - 2j), np.complex64(2j), np.str_("ab"), np.bytes_(b"c\x00"),
-                      np.datetime64(5, "s"), np.datetime64("NaT"), np.timedelta64(7, "ms")],
+                      np.datetime64(5, "s"), np.datetime64("NaT"), np.timedelta64(7, "ms"),
+                      np.str_(""), np.bytes_(b"")],
           "numpy scalars", protocols=(2, 4), np1=(2, 4))
 add_dumps("dtypes", [np.dtype(">i4"), np.dtype("U3"), np.dtype([("a", "<i4"), ("b", "S2")]),
                      np.dtype("M8[10s]")], "dtype objects", protocols=(2, 4), np1=())

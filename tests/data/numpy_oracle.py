@@ -147,7 +147,7 @@ def fmt_scalar(s):
         unit = unit if n == 1 else "%d%s" % (n, unit)
         return "np.%s(%d, %r)" % (name, v, unit) if unit != "generic" else "np.%s(%d)" % (name, v)
     if dt.names is not None:
-        return "np.void(%r, dtype=%s)" % (s.item(), spec(dt))
+        return "np.void(%r, dtype=%s)" % (plain(s.item()), spec(dt))
     item = s.item()
     if dt.kind == "c":
         inner = repr(complex(item))
@@ -178,7 +178,9 @@ def fmt(v):
 
 def check_roundtrip(value, text):
     env = {"array": np.array, "dtype": np.dtype, "inf": np.inf, "nan": np.nan, "np": np,
-           "datetime": __import__("datetime")}
+           "datetime": __import__("datetime"),
+           # repr(complex) writes nanj and infj for those imaginary parts
+           "nanj": complex(0, float("nan")), "infj": complex(0, float("inf"))}
     back = eval(text, env)  # our own generated text, never data from a pickle
     want = describe(value)
     # Python's own repr of complex(-0.0, y) is '(-0-yj)', which evaluates to complex(0.0, -y):
