@@ -24,7 +24,7 @@ use unpickle::{Error, ErrorKind, Value};
 
 /// One intentional difference.
 struct Entry {
-    /// `corpus:NAME`, `corpus:NAME[ENC]`, or a prefix ending in `*`.
+    /// `corpus:NAME` or `corpus:NAME[ENC]`; NAME may end in `*` (a prefix).
     case: String,
     /// The fixture's text, or `(value)`.
     cpython: String,
@@ -60,10 +60,18 @@ impl Differences {
     }
 
     fn find(&self, case: &str, enc: &str) -> Option<&Entry> {
-        let with_enc = format!("{case}[{enc}]");
-        self.0.iter().find(|e| match e.case.strip_suffix('*') {
-            Some(prefix) => case.starts_with(prefix),
-            None => e.case == case || e.case == with_enc,
+        self.0.iter().find(|e| {
+            // `NAME[ENC]` holds for that encoding only, `NAME` for every one.
+            let (pattern, want_enc) = match e.case.strip_suffix(']').and_then(|c| c.split_once('['))
+            {
+                Some((p, en)) => (p, Some(en)),
+                None => (e.case.as_str(), None),
+            };
+            want_enc.is_none_or(|en| en == enc)
+                && match pattern.strip_suffix('*') {
+                    Some(prefix) => case.starts_with(prefix),
+                    None => pattern == case,
+                }
         })
     }
 
