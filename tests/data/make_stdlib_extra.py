@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Extra stdlib cases for tests/presets_stdlib.rs: tests/data/stdlib/NAME.pkl and
 NAME.repr, the repr of what CPython's restricted unpickler (policy "stdlib") returned,
-or `ERROR: <Type>` when it failed.  python3 tests/data/make_stdlib_extra.py"""
+or `ERROR: <Type>: <message>` when it failed.  python3 tests/data/make_stdlib_extra.py"""
 
 import collections
 import datetime as dt
@@ -57,7 +57,7 @@ def main():
         try:
             text = repr(restricted_loads(data, policy="stdlib"))
         except Exception as e:  # noqa: BLE001
-            text = "ERROR: " + type(e).__name__
+            text = "ERROR: %s: %s" % (type(e).__name__, str(e).replace("\n", "\\n"))
         with open(os.path.join(OUT, name + ".pkl"), "wb") as f:
             f.write(data)
         with open(os.path.join(OUT, name + ".repr"), "w", encoding="utf-8", newline="\n") as f:
