@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use unpickle::torch::{self, CheckpointError, Tensor};
-use unpickle::ErrorKind;
+use unpickle::{Category, ErrorKind};
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/torch/made")
@@ -86,6 +86,15 @@ fn hostile_files_fail_with_their_exact_kind() {
             Err(e) => e,
         };
         assert_eq!(kind(&err), r[2], "{}: {err}", r[0]);
+        // The coarse category (the CLI's exit code): what torch would refuse to run
+        // (TorchScript, the tar format, a refused global) is a refusal, everything else
+        // invalid input.
+        let category = match r[2].as_str() {
+            "TorchScript" | "Tar" => Category::Refused,
+            k if k.starts_with("Refused:") => Category::Refused,
+            _ => Category::Invalid,
+        };
+        assert_eq!(err.category(), category, "{}: {err}", r[0]);
         println!("{}: {err}", r[0]);
         n += 1;
     }
