@@ -37,8 +37,15 @@ fn le<T: Copy, const N: usize>(v: &[T], f: impl Fn(T) -> [u8; N]) -> Vec<u8> {
 /// float16 is not a default dtype, so the dtype suffix follows.
 #[test]
 fn float16_fixed_point_with_its_dtype() {
-    let t = tensor(DType::Float16, le(&[0x2e66u16, 0x3266], u16::to_le_bytes), &[1, 2]);
-    assert_eq!(t.to_string(), "tensor([[0.1000, 0.2000]], dtype=torch.float16)");
+    let t = tensor(
+        DType::Float16,
+        le(&[0x2e66u16, 0x3266], u16::to_le_bytes),
+        &[1, 2],
+    );
+    assert_eq!(
+        t.to_string(),
+        "tensor([[0.1000, 0.2000]], dtype=torch.float16)"
+    );
 }
 
 /// `torch.arange(1001)`: 1001 > 1000 elements, so summarised to the 3 edge items each
@@ -107,7 +114,10 @@ fn small_values_switch_to_scientific_notation() {
 fn non_finite_values_and_zero() {
     let t = tensor(
         DType::Float32,
-        le(&[f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.0], f32::to_le_bytes),
+        le(
+            &[f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.0],
+            f32::to_le_bytes,
+        ),
         &[4],
     );
     assert_eq!(t.to_string(), "tensor([nan, inf, -inf, 0.])");

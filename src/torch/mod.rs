@@ -34,11 +34,19 @@
 //! lookup does), so two names that differ only in case are refused.
 //!
 //! # Buffers and memory
-//! [`load`] reads the file into memory once (no memory map: the crate forbids `unsafe`,
-//! which mapping a file requires, and a map would let another process change tensor bytes
-//! under a running program); [`from_reader`] reads any `Read + Seek` the same way. Every
-//! tensor's bytes are then a slice of that one buffer, shared by all storages; nothing
-//! is copied until a caller asks for a copy ([`Tensor::to_vec`],
+//! [`load`] reads the whole file into memory once; it does not map it. That is a
+//! decision: mapping a file takes `unsafe` (the crate is `#![forbid(unsafe_code)]`), and
+//! a map is only sound while nobody else writes the file — another process truncating
+//! or rewriting it would change tensor bytes, or fault, under a program that already
+//! checked them. Because the loader holds its own copy, **a file that changes after
+//! [`load`] returns changes nothing**: every check made at load time stays true for as
+//! long as the [`Checkpoint`] lives. The cost is one read of the file (page cache to
+//! memory, about memcpy speed; see `benches/RESULTS-torch.md` in the repository) and
+//! resident memory the size of the file. A caller that wants a map anyway can make one
+//! itself and hand it over as a [`Buffer`] ([`Buffer::new`] takes any
+//! `AsRef<[u8]>`) to [`Loader::load_buffer`]. [`from_reader`] reads any `Read + Seek`
+//! the same way. Every tensor's bytes are then a slice of that one buffer, shared by all
+//! storages; nothing is copied until a caller asks for a copy ([`Tensor::to_vec`],
 //! [`Tensor::write_contiguous`]).
 
 mod dtype;
