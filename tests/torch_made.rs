@@ -53,7 +53,7 @@ fn accepted_files_load_with_the_packed_values() {
     for r in rows().into_iter().filter(|r| r[1] == "ok") {
         by_file.entry(r[0].clone()).or_default().push(r);
     }
-    assert_eq!(by_file.len(), 9);
+    assert_eq!(by_file.len(), 10);
     for (file, tensors) in by_file {
         let ckpt = torch::load(dir().join(&file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         let got: BTreeMap<String, &Tensor> = ckpt.tensors().into_iter().collect();
@@ -186,4 +186,32 @@ fn big_endian_storages_are_decoded_and_written_little_endian() {
         ]
         .concat()
     );
+}
+
+/// A member torch never writes loads (torch reads only data.pkl and its storages), but
+/// `scan` reports it: the hidden pickle with its refused global, the text file as an
+/// unexpected member.
+#[test]
+fn scan_reports_members_a_checkpoint_should_not_have() {
+    let data = std::fs::read(dir().join("hidden_pickle.pt")).unwrap();
+    torch::from_slice(&data).unwrap();
+    let report = torch::Loader::new().scan(&data).unwrap();
+    assert!(!report.torchscript);
+    assert_eq!(
+        report.warnings,
+        [
+            "unexpected member \"archive/extra.pkl\"",
+            "member \"archive/extra.pkl\" is a pickle other than data.pkl",
+            "unexpected member \"archive/notes.txt\"",
+        ]
+    );
+    let members: Vec<&str> = report.pickles.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(members, ["archive/data.pkl", "archive/extra.pkl"]);
+    let hidden = &report.pickles[1].report;
+    let globals: Vec<(String, &str)> = hidden
+        .globals
+        .iter()
+        .map(|g| (g.global.dotted(), g.verdict))
+        .collect();
+    assert_eq!(globals, [("os.system".to_owned(), "refused")]);
 }
