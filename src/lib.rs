@@ -58,6 +58,7 @@ pub mod serde;
 pub mod stream;
 pub mod torch;
 pub mod value;
+pub mod write;
 
 pub use error::{Category, Error, ErrorKind, Result};
 pub use limits::{Limit, Limits};
@@ -66,3 +67,4 @@ pub use machine::{Encoding, GlobalUse};
 pub use opcode::Opcode;
 pub use policy::{Allowlist, Decision, Policy};
 pub use value::{Dict, Key, Set, Value};
+pub use write::{to_vec, to_writer, Protocol};
