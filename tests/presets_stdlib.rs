@@ -32,15 +32,22 @@ fn extra_cases_match_cpython() {
             Ok(v) => assert_eq!(v.to_string(), expected, "{name}"),
             Err(e) => {
                 assert!(expected.starts_with("ERROR: "), "{name}: {e}");
-                assert!(
-                    matches!(e.kind(), ErrorKind::Construct { .. }),
-                    "{name}: {e}"
-                );
+                // CPython's TypeError from a call of a non-callable or a dict of an
+                // unhashable key is the loader's own (malformed input); every other error
+                // is a constructor refusing its arguments.
+                if name == "ellipsis_called_p3" || name == "slice_as_key_p3" {
+                    assert!(matches!(e.kind(), ErrorKind::Malformed(_)), "{name}: {e}");
+                } else {
+                    assert!(
+                        matches!(e.kind(), ErrorKind::Construct { .. }),
+                        "{name}: {e}"
+                    );
+                }
             }
         }
         n += 1;
     }
-    assert_eq!(n, 22);
+    assert_eq!(n, 43);
 }
 
 #[test]

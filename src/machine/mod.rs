@@ -363,6 +363,11 @@ impl<'a> Machine<'a> {
                 module: global.module,
                 name: global.name,
             })),
+            // A global that names an object, not something to call (`builtins.Ellipsis`).
+            Decision::Construct(c) => match c.constant(&global) {
+                Some(v) => Ok(Node::Built(v, 0)),
+                None => Ok(Node::Global(Box::new((global, Decision::Construct(c))))),
+            },
             d => Ok(Node::Global(Box::new((global, d)))),
         }
     }

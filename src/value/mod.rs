@@ -52,8 +52,8 @@ pub(crate) use self::key::unequal_to_itself;
 pub use self::key::{Key, Unhashable};
 pub use self::ndarray::{ArrayData, ByteOrder, Dtype, DtypeKind, Field, NdArray};
 pub use self::stdlib_types::{
-    Date, DateTime, Decimal, DecimalKind, DefaultDict, Deque, Fraction, SafeUuid, Time, TimeDelta,
-    TimeZone, TzInfo, Uuid,
+    Date, DateTime, Decimal, DecimalKind, DefaultDict, Deque, Fraction, Range, SafeUuid, Slice,
+    Time, TimeDelta, TimeZone, TzInfo, Uuid,
 };
 pub use self::surrogate::{CodePoint, SurrogateStr};
 
@@ -140,6 +140,14 @@ pub enum Value {
     /// A `str` holding lone surrogates (`'\udcff'`), which [`Value::Str`] cannot: prints as
     /// Python's `repr()`. A string without one is always [`Value::Str`].
     SurrogateStr(Box<SurrogateStr>),
+    /// `Ellipsis` (`...`), the `stdlib` preset's `builtins.Ellipsis`: prints `Ellipsis`.
+    Ellipsis,
+    /// `NotImplemented`, the `stdlib` preset's `builtins.NotImplemented`.
+    NotImplemented,
+    /// `range` (the `stdlib` preset): prints `range(1, 10, 2)`.
+    Range(Box<Range>),
+    /// `slice` (the `stdlib` preset): prints `slice(1, None, 2)`.
+    Slice(Box<Slice>),
 }
 
 /// A Python `complex`.
@@ -302,6 +310,10 @@ impl Value {
             Value::Dtype(_) => "dtype",
             Value::Tensor(_) => "Tensor",
             Value::SurrogateStr(_) => "str",
+            Value::Ellipsis => "ellipsis",
+            Value::NotImplemented => "NotImplementedType",
+            Value::Range(_) => "range",
+            Value::Slice(_) => "slice",
         }
     }
 
@@ -566,6 +578,15 @@ pub(crate) fn metrics(v: &Value) -> Metrics {
             }
             Value::TimeZone(t) => t.name.as_ref().map_or(0, |n| n.len() as u64) + 32,
             Value::Uuid(_) => 32,
+            Value::Range(r) => {
+                let bits = r.start.bits().max(r.stop.bits()).max(r.step.bits());
+                m.int_bits = m.int_bits.max(bits);
+                bits / 8 * 3 + 96
+            }
+            Value::Slice(x) => {
+                todo.extend([&x.start, &x.stop, &x.step].map(|c| (c, depth + 1)));
+                0
+            }
             Value::NdArray(a) | Value::NumpyScalar(a) => {
                 height += u64::from(a.dtype.nest.saturating_sub(1));
                 let dt = u64::from(a.dtype.nest) * 128 + a.shape.len() as u64 * 8;
