@@ -38,6 +38,7 @@ mod key;
 pub mod ndarray;
 mod printable;
 pub(crate) mod repr;
+pub mod shared;
 pub mod stdlib_types;
 mod surrogate;
 
@@ -51,6 +52,7 @@ pub use self::dict::{Dict, Lookup, Set};
 pub(crate) use self::key::unequal_to_itself;
 pub use self::key::{Key, Unhashable};
 pub use self::ndarray::{ArrayData, ByteOrder, Dtype, DtypeKind, Field, NdArray};
+pub use self::shared::{Ref, RefKind, Shared};
 pub use self::stdlib_types::{
     Date, DateTime, Decimal, DecimalKind, DefaultDict, Deque, Fraction, Range, SafeUuid, Slice,
     Time, TimeDelta, TimeZone, TzInfo, Uuid,
@@ -148,6 +150,14 @@ pub enum Value {
     Range(Box<Range>),
     /// `slice` (the `stdlib` preset): prints `slice(1, None, 2)`.
     Slice(Box<Slice>),
+    /// Only with [`crate::Unpickler::shared_references`]: a container the pickle reaches
+    /// more than once, where it first appears; later uses are [`Value::Ref`]s to its id.
+    /// Prints as the value (see [`shared`]).
+    Shared(Box<Shared>),
+    /// Only with [`crate::Unpickler::shared_references`]: another use of the
+    /// [`Value::Shared`] container with this id. Prints as Python prints a container
+    /// already being printed: `[...]`, `{...}`, `(...)` (see [`shared`]).
+    Ref(Ref),
 }
 
 /// A Python `complex`.
@@ -314,6 +324,8 @@ impl Value {
             Value::NotImplemented => "NotImplementedType",
             Value::Range(_) => "range",
             Value::Slice(_) => "slice",
+            Value::Shared(x) => x.value.type_name(),
+            Value::Ref(r) => r.kind.type_name(),
         }
     }
 
@@ -585,6 +597,11 @@ pub(crate) fn metrics(v: &Value) -> Metrics {
             }
             Value::Slice(x) => {
                 todo.extend([&x.start, &x.stop, &x.step].map(|c| (c, depth + 1)));
+                0
+            }
+            // Transparent: the value is where the wrapper is.
+            Value::Shared(x) => {
+                todo.push((&x.value, depth));
                 0
             }
             Value::NdArray(a) | Value::NumpyScalar(a) => {
