@@ -69,6 +69,7 @@ pub mod serde;
 pub mod stream;
 pub mod torch;
 pub mod value;
+pub mod write;
 
 pub use error::{Category, Error, ErrorKind, Result};
 pub use limits::{Limit, Limits};
@@ -77,6 +78,7 @@ pub use machine::{Encoding, GlobalUse};
 pub use opcode::Opcode;
 pub use policy::{Allowlist, Decision, Policy};
 pub use value::{Dict, Key, Set, Value};
+pub use write::{to_vec, to_writer, Protocol};
 
 // The crates whose types `Value` holds (`Value::BigInt`, `Value::Str`, `Value::List` …), so
 // users name them at the versions this crate uses without adding them as dependencies.
