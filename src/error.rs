@@ -36,7 +36,8 @@ pub enum ErrorKind {
         max: u64,
     },
     /// The pickle contains a structure that cannot be a tree: an object that contains
-    /// itself.
+    /// itself. [`crate::Unpickler::shared_references`] loads such pickles (except for a
+    /// cycle through a dict key or set element, which stays this error).
     #[error("the pickle contains a reference cycle (an object that contains itself)")]
     Cycle,
     /// The pickle needs something the caller did not provide: a persistent-id loader, an

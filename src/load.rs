@@ -59,6 +59,7 @@ pub struct Unpickler {
     extensions: Option<ExtensionRegistry>,
     persistent: Option<Arc<dyn PersistentLoad>>,
     read_ahead: usize,
+    shared: bool,
 }
 
 impl Default for Unpickler {
@@ -75,6 +76,7 @@ impl std::fmt::Debug for Unpickler {
             .field("extensions", &self.extensions)
             .field("persistent", &self.persistent.is_some())
             .field("read_ahead", &self.read_ahead)
+            .field("shared", &self.shared)
             .finish_non_exhaustive()
     }
 }
@@ -92,6 +94,7 @@ impl Unpickler {
             extensions: None,
             persistent: None,
             read_ahead: DEFAULT_READ_AHEAD,
+            shared: false,
         }
     }
 
@@ -137,6 +140,32 @@ impl Unpickler {
         self
     }
 
+    /// With `true`, a container the pickle reaches more than once (through the memo) is
+    /// loaded once, as [`crate::Value::Shared`], and referred to elsewhere by
+    /// [`crate::Value::Ref`], so shared structure stays shared and cycles load (`l = [];
+    /// l.append(l)` prints `[[...]]`, as in Python). Off by default: a load gives a tree,
+    /// copying shared containers and refusing cycles with [`crate::ErrorKind::Cycle`].
+    /// The layout and what stays a copy are described in [`crate::value::shared`]. Serde
+    /// deserialization (feature `serde`) always reads trees.
+    ///
+    /// ```
+    /// use unpickle::{Unpickler, Value};
+    /// // l = []; l.append(l); pickle.dumps(l, protocol=2)
+    /// let data = b"\x80\x02]q\x00h\x00a.";
+    /// assert!(unpickle::from_slice(data).is_err());
+    /// let v = Unpickler::new().shared_references(true).load_slice(data).unwrap();
+    /// assert_eq!(v.to_string(), "[[...]]");
+    /// let Value::Shared(s) = &v else { unreachable!() };
+    /// assert!(matches!(&s.value, Value::List(items) if items[0] == Value::Ref(unpickle::value::Ref {
+    ///     id: s.id,
+    ///     kind: unpickle::value::RefKind::List,
+    /// })));
+    /// ```
+    pub fn shared_references(mut self, on: bool) -> Unpickler {
+        self.shared = on;
+        self
+    }
+
     /// The persistent loader, if one is set.
     pub(crate) fn get_persistent_load(&self) -> Option<Arc<dyn PersistentLoad>> {
         self.persistent.clone()
@@ -175,6 +204,7 @@ impl Unpickler {
             buffers,
             record,
             wants,
+            shared: self.shared,
         };
         Machine::new(setup).run(dec)
     }

@@ -87,7 +87,7 @@ impl Node {
     }
 
     /// Calls `f` for every item the node holds.
-    fn for_each_item(&self, mut f: impl FnMut(&Item)) {
+    pub(super) fn for_each_item(&self, mut f: impl FnMut(&Item)) {
         match self {
             Node::List(v) | Node::Tuple(v) | Node::Set(v) | Node::FrozenSet(v) => {
                 v.iter().for_each(f)
@@ -119,7 +119,7 @@ impl Node {
     }
 
     /// Calls `f` for every item the node holds, mutably.
-    fn for_each_item_mut(&mut self, mut f: impl FnMut(&mut Item)) {
+    pub(super) fn for_each_item_mut(&mut self, mut f: impl FnMut(&mut Item)) {
         match self {
             Node::List(v) | Node::Tuple(v) | Node::Set(v) | Node::FrozenSet(v) => {
                 v.iter_mut().for_each(f)
@@ -405,6 +405,19 @@ impl Arena {
     #[inline]
     pub fn node_mut(&mut self, id: u32) -> Option<&mut Node> {
         self.slots.get_mut(id as usize).map(|s| &mut s.node)
+    }
+
+    /// The number of slots (every handle is below it).
+    pub(super) fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Sets how many placements of node `id` remain to be converted (see
+    /// `shared::take_shared`, which rewrites the graph into trees).
+    pub(super) fn set_uses(&mut self, id: u32, uses: u32) {
+        if let Some(s) = self.slots.get_mut(id as usize) {
+            s.uses = uses.min(USES);
+        }
     }
 
     /// Records that `item` was placed into a container.

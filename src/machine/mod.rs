@@ -5,6 +5,7 @@
 //! opcode may pop below the innermost mark (the "fence").
 
 mod arena;
+mod shared;
 mod wants;
 
 use std::collections::HashMap;
@@ -58,6 +59,9 @@ pub(crate) struct Setup<'a> {
     pub record: Option<&'a mut Vec<GlobalUse>>,
     /// The memo indices the pickle reads back, when known: the others are not kept.
     pub wants: Option<MemoWants>,
+    /// Containers reached more than once become `Value::Shared`/`Value::Ref` (see
+    /// `shared.rs`) instead of copies, and cycles load.
+    pub shared: bool,
 }
 
 /// Vectors a finished load leaves for the next one on the same thread.
@@ -212,10 +216,12 @@ impl<'a> Machine<'a> {
                     self.stack.clear();
                     self.memo.dense.clear();
                     self.memo.sparse.clear();
-                    return self
-                        .arena
-                        .take_value(root)
-                        .map_err(|e| e.at(offset, Some(opcode)));
+                    let value = if self.setup.shared {
+                        shared::take_shared(&mut self.arena, root)
+                    } else {
+                        self.arena.take_value(root)
+                    };
+                    return value.map_err(|e| e.at(offset, Some(opcode)));
                 }
                 Err(e) => return Err(e.at(offset, Some(opcode))),
             }
@@ -363,6 +369,11 @@ impl<'a> Machine<'a> {
                 module: global.module,
                 name: global.name,
             })),
+            // A global that names an object, not something to call (`builtins.Ellipsis`).
+            Decision::Construct(c) => match c.constant(&global) {
+                Some(v) => Ok(Node::Built(v, 0)),
+                None => Ok(Node::Global(Box::new((global, Decision::Construct(c))))),
+            },
             d => Ok(Node::Global(Box::new((global, d)))),
         }
     }

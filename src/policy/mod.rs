@@ -85,6 +85,15 @@ pub trait Constructor: Send + Sync {
         ))
     }
 
+    /// The object the global itself is, when it names a constant rather than a class or a
+    /// function (`builtins.Ellipsis`): the load puts this value wherever the pickle names
+    /// the global, as CPython's `find_class` returns the object. `None` (the default) keeps
+    /// the global, for the pickle to call.
+    fn constant(&self, global: &Global) -> Option<Value> {
+        let _ = global;
+        None
+    }
+
     /// BUILD on a value this constructor made: `obj.__setstate__(state)`. Called only for
     /// a state other than `None`.
     fn build(&self, global: &Global, obj: Value, state: Value) -> Result<Value, String> {

@@ -31,6 +31,12 @@ pub fn opaque() -> Allowlist {
 ///   state (fold, microseconds, tzinfo), also as Python 2 writes them when loaded with
 ///   [`crate::Encoding::Latin1`] (or `Bytes`);
 /// - `decimal.Decimal`, `fractions.Fraction`, `uuid.UUID`;
+/// - `range` and `slice` (REDUCE, `__builtin__.xrange` below protocol 3) as
+///   [`Value::Range`](crate::Value::Range) and [`Value::Slice`](crate::Value::Slice), and
+///   `Ellipsis` and `NotImplemented`, which pickles name as globals, as
+///   [`Value::Ellipsis`](crate::Value::Ellipsis) and
+///   [`Value::NotImplemented`](crate::Value::NotImplemented) (a
+///   [`Constructor::constant`](crate::policy::Constructor::constant));
 /// - the helpers CPython's pickles of these use: `copyreg._reconstructor` (protocols 0–1)
 ///   and `builtins.object`, `list`, `dict`, `int`, `str` as names only (a defaultdict
 ///   factory, a `_reconstructor` base); calling them is refused.

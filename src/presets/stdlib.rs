@@ -12,7 +12,7 @@ use num_bigint::BigInt;
 use crate::policy::{Allowlist, Constructor};
 use crate::value::{
     CallKind, Date, DateTime, Decimal, DefaultDict, Deque, Dict, Fraction, Global, Key, Mutation,
-    Object, SafeUuid, ThinVec, Time, TimeDelta, TimeZone, TzInfo, Uuid, Value,
+    Object, Range, SafeUuid, Slice, ThinVec, Time, TimeDelta, TimeZone, TzInfo, Uuid, Value,
 };
 
 /// `s.encode('latin-1')`, or `None` if a character is beyond U+00FF.
@@ -20,20 +20,22 @@ fn latin1(s: &str) -> Option<Vec<u8>> {
     s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
 }
 
+/// Checks the number of positional arguments, failing with CPython's message for the same
+/// call (`range expected at least 1 argument, got 0`).
 fn arity(args: &[Value], n: std::ops::RangeInclusive<usize>, what: &str) -> Result<(), String> {
-    if n.contains(&args.len()) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{what} expected {} argument(s), got {}",
-            if n.start() == n.end() {
-                n.start().to_string()
-            } else {
-                format!("{} to {}", n.start(), n.end())
-            },
-            args.len()
-        ))
+    let got = args.len();
+    if n.contains(&got) {
+        return Ok(());
     }
+    let (bound, count) = if n.start() == n.end() {
+        ("", *n.start())
+    } else if got < *n.start() {
+        ("at least ", *n.start())
+    } else {
+        ("at most ", *n.end())
+    };
+    let plural = if count == 1 { "" } else { "s" };
+    Err(format!("{what} expected {bound}{count} argument{plural}, got {got}"))
 }
 
 /// A dict from `[(k, v), …]` or `[[k, v], …]` pairs (Python 2's OrderedDict).
@@ -503,6 +505,61 @@ impl Constructor for CounterCtor {
     }
 }
 
+/// An `int` argument of `range()`: an `int` or a `bool` (Python accepts what has
+/// `__index__`; of the loaded types, those).
+fn index_arg(v: Value) -> Result<BigInt, String> {
+    match v {
+        Value::Int(i) => Ok(BigInt::from(i)),
+        Value::Bool(b) => Ok(BigInt::from(u8::from(b))),
+        Value::BigInt(b) => Ok(*b),
+        other => Err(format!(
+            "'{}' object cannot be interpreted as an integer",
+            other.type_name()
+        )),
+    }
+}
+
+/// `builtins.range(start, stop, step)` (REDUCE: how every protocol pickles a range, as
+/// `__builtin__.xrange` below protocol 3), or `range(stop)`, `range(start, stop)`.
+fn range(args: Vec<Value>) -> Result<Value, String> {
+    arity(&args, 1..=3, "range")?;
+    let one = args.len() == 1;
+    let mut it = args.into_iter().map(index_arg);
+    let first = it.next().transpose()?.unwrap_or_default();
+    let (start, stop) = if one {
+        (BigInt::from(0), first)
+    } else {
+        (first, it.next().transpose()?.unwrap_or_default())
+    };
+    let step = it.next().transpose()?.unwrap_or_else(|| BigInt::from(1));
+    Ok(Value::Range(Box::new(Range::new(start, stop, step)?)))
+}
+
+/// `builtins.slice(start, stop, step)`, or `slice(stop)`, `slice(start, stop)`: any values.
+fn slice(args: Vec<Value>) -> Result<Value, String> {
+    arity(&args, 1..=3, "slice")?;
+    let one = args.len() == 1;
+    let mut it = args.into_iter();
+    let first = it.next().unwrap_or(Value::None);
+    let (start, stop) = if one {
+        (Value::None, first)
+    } else {
+        (first, it.next().unwrap_or(Value::None))
+    };
+    let step = it.next().unwrap_or(Value::None);
+    Ok(Value::Slice(Box::new(Slice { start, stop, step })))
+}
+
+/// A global that is an object, not a class: `builtins.Ellipsis` and
+/// `builtins.NotImplemented`, pickled by name (GLOBAL / STACK_GLOBAL) at every protocol.
+struct Constant(fn() -> Value);
+
+impl Constructor for Constant {
+    fn constant(&self, _global: &Global) -> Option<Value> {
+        Some((self.0)())
+    }
+}
+
 /// A class that may be named (as a defaultdict factory, a `_reconstructor` base) but not
 /// called: the default [`Constructor`] methods refuse every call.
 pub(super) struct NameOnly;
@@ -523,7 +580,15 @@ pub(super) fn allowlist() -> Allowlist {
         .call("decimal", "Decimal", decimal)
         .call("fractions", "Fraction", fraction)
         .construct("uuid", "UUID", UuidCtor)
-        .construct("copyreg", "_reconstructor", Reconstructor);
+        .construct("copyreg", "_reconstructor", Reconstructor)
+        .call("builtins", "range", range)
+        .call("builtins", "slice", slice)
+        .construct("builtins", "Ellipsis", Constant(|| Value::Ellipsis))
+        .construct(
+            "builtins",
+            "NotImplemented",
+            Constant(|| Value::NotImplemented),
+        );
     for name in ["object", "list", "dict", "int", "str"] {
         list = list.construct("builtins", name, NameOnly);
     }

@@ -68,6 +68,14 @@ impl Serialize for Value {
             Value::NdArray(a) if a.objects().is_some() => {
                 s.collect_seq(a.objects().unwrap_or_default().iter())
             }
+            // Shared references (`Unpickler::shared_references`): a definition is its
+            // value; a reference has no tree form (serde formats have no references).
+            Value::Shared(x) => x.value.serialize(s),
+            Value::Ref(r) => Err(S::Error::custom(format!(
+                "a reference to shared {} #{} (loaded with shared_references) has no serde form",
+                r.kind.type_name(),
+                r.id
+            ))),
             other => rich::serialize(other, s),
         }
     }

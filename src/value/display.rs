@@ -131,6 +131,16 @@ pub(crate) fn write_value<W: Write + ?Sized>(out: &mut W, v: &Value) -> fmt::Res
         Value::NumpyScalar(a) => a.write_scalar(out),
         Value::Dtype(d) => write!(out, "{d}"),
         Value::Tensor(t) => write!(out, "{t}"),
+        Value::Ellipsis => out.write_str("Ellipsis"),
+        Value::NotImplemented => out.write_str("NotImplemented"),
+        Value::Range(r) => write!(out, "{r}"),
+        Value::Shared(x) => write_value(out, &x.value),
+        Value::Ref(r) => out.write_str(r.kind.placeholder()),
+        Value::Slice(x) => {
+            out.write_str("slice(")?;
+            write_seq(out, [&x.start, &x.stop, &x.step])?;
+            out.write_char(')')
+        }
     }
 }
 

@@ -82,11 +82,13 @@ impl std::ops::Deref for Key {
 fn check_hashable(v: &Value) -> Result<(), Unhashable> {
     let Value::Tuple(items) = v else {
         return match v {
-            Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::ByteArray(_) => {
-                Err(Unhashable {
-                    type_name: v.type_name(),
-                })
-            }
+            Value::List(_)
+            | Value::Dict(_)
+            | Value::Set(_)
+            | Value::ByteArray(_)
+            | Value::Slice(_) => Err(Unhashable {
+                type_name: v.type_name(),
+            }),
             _ => Ok(()),
         };
     };
@@ -102,7 +104,8 @@ fn check_hashable(v: &Value) -> Result<(), Unhashable> {
             | Value::DefaultDict(_)
             | Value::Deque(_)
             | Value::Counter(_)
-            | Value::NdArray(_) => {
+            | Value::NdArray(_)
+            | Value::Slice(_) => {
                 return Err(Unhashable {
                     type_name: v.type_name(),
                 })
@@ -219,6 +222,8 @@ pub(super) fn key_eq(a: &Value, b: &Value) -> bool {
         (Value::Uuid(x), Value::Uuid(y)) => x == y,
         (Value::NumpyScalar(x), Value::NumpyScalar(y)) => x == y,
         (Value::Dtype(x), Value::Dtype(y)) => x == y,
+        (Value::Ellipsis, Value::Ellipsis) | (Value::NotImplemented, Value::NotImplemented) => true,
+        (Value::Range(x), Value::Range(y)) => x.same_values(y),
         _ => false,
     }
 }
@@ -366,6 +371,18 @@ pub(super) fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
         Value::Dict(d) => {
             state.write_u8(13);
             hash_unordered(d.iter().map(|(k, v)| (k.value(), Some(v))), state);
+        }
+        // As Python: what the range yields (equal ranges hash alike).
+        Value::Range(r) => {
+            state.write_u8(17);
+            let n = r.len();
+            n.hash(state);
+            if n > BigInt::from(0) {
+                r.start().hash(state);
+            }
+            if n > BigInt::from(1) {
+                r.step().hash(state);
+            }
         }
         _ => state.write_u8(0),
     }

@@ -38,6 +38,7 @@ mod key;
 pub mod ndarray;
 mod printable;
 pub(crate) mod repr;
+pub mod shared;
 pub mod stdlib_types;
 mod surrogate;
 
@@ -51,9 +52,10 @@ pub use self::dict::{Dict, Lookup, Set};
 pub(crate) use self::key::unequal_to_itself;
 pub use self::key::{Key, Unhashable};
 pub use self::ndarray::{ArrayData, ByteOrder, Dtype, DtypeKind, Field, NdArray};
+pub use self::shared::{Ref, RefKind, Shared};
 pub use self::stdlib_types::{
-    Date, DateTime, Decimal, DecimalKind, DefaultDict, Deque, Fraction, SafeUuid, Time, TimeDelta,
-    TimeZone, TzInfo, Uuid,
+    Date, DateTime, Decimal, DecimalKind, DefaultDict, Deque, Fraction, Range, SafeUuid, Slice,
+    Time, TimeDelta, TimeZone, TzInfo, Uuid,
 };
 pub use self::surrogate::{CodePoint, SurrogateStr};
 
@@ -140,6 +142,22 @@ pub enum Value {
     /// A `str` holding lone surrogates (`'\udcff'`), which [`Value::Str`] cannot: prints as
     /// Python's `repr()`. A string without one is always [`Value::Str`].
     SurrogateStr(Box<SurrogateStr>),
+    /// `Ellipsis` (`...`), the `stdlib` preset's `builtins.Ellipsis`: prints `Ellipsis`.
+    Ellipsis,
+    /// `NotImplemented`, the `stdlib` preset's `builtins.NotImplemented`.
+    NotImplemented,
+    /// `range` (the `stdlib` preset): prints `range(1, 10, 2)`.
+    Range(Box<Range>),
+    /// `slice` (the `stdlib` preset): prints `slice(1, None, 2)`.
+    Slice(Box<Slice>),
+    /// Only with [`crate::Unpickler::shared_references`]: a container the pickle reaches
+    /// more than once, where it first appears; later uses are [`Value::Ref`]s to its id.
+    /// Prints as the value (see [`shared`]).
+    Shared(Box<Shared>),
+    /// Only with [`crate::Unpickler::shared_references`]: another use of the
+    /// [`Value::Shared`] container with this id. Prints as Python prints a container
+    /// already being printed: `[...]`, `{...}`, `(...)` (see [`shared`]).
+    Ref(Ref),
 }
 
 /// A Python `complex`.
@@ -302,6 +320,12 @@ impl Value {
             Value::Dtype(_) => "dtype",
             Value::Tensor(_) => "Tensor",
             Value::SurrogateStr(_) => "str",
+            Value::Ellipsis => "ellipsis",
+            Value::NotImplemented => "NotImplementedType",
+            Value::Range(_) => "range",
+            Value::Slice(_) => "slice",
+            Value::Shared(x) => x.value.type_name(),
+            Value::Ref(r) => r.kind.type_name(),
         }
     }
 
@@ -566,6 +590,20 @@ pub(crate) fn metrics(v: &Value) -> Metrics {
             }
             Value::TimeZone(t) => t.name.as_ref().map_or(0, |n| n.len() as u64) + 32,
             Value::Uuid(_) => 32,
+            Value::Range(r) => {
+                let bits = r.start.bits().max(r.stop.bits()).max(r.step.bits());
+                m.int_bits = m.int_bits.max(bits);
+                bits / 8 * 3 + 96
+            }
+            Value::Slice(x) => {
+                todo.extend([&x.start, &x.stop, &x.step].map(|c| (c, depth + 1)));
+                0
+            }
+            // Transparent: the value is where the wrapper is.
+            Value::Shared(x) => {
+                todo.push((&x.value, depth));
+                0
+            }
             Value::NdArray(a) | Value::NumpyScalar(a) => {
                 height += u64::from(a.dtype.nest.saturating_sub(1));
                 let dt = u64::from(a.dtype.nest) * 128 + a.shape.len() as u64 * 8;

@@ -817,3 +817,96 @@ impl fmt::Display for Uuid {
         )
     }
 }
+
+/// `range(start, stop, step)`: prints `range(0, 10)` (the step only when it is not 1), as
+/// Python's `repr()` does. The step is never zero.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Range {
+    pub(crate) start: BigInt,
+    pub(crate) stop: BigInt,
+    pub(crate) step: BigInt,
+}
+
+impl Range {
+    /// `range(start, stop, step)`; fails, as Python does, when `step` is zero.
+    pub fn new(start: BigInt, stop: BigInt, step: BigInt) -> Result<Range, String> {
+        if step.sign() == Sign::NoSign {
+            return Err("range() arg 3 must not be zero".to_owned());
+        }
+        Ok(Range { start, stop, step })
+    }
+
+    /// The first value.
+    pub fn start(&self) -> &BigInt {
+        &self.start
+    }
+
+    /// The bound (not included).
+    pub fn stop(&self) -> &BigInt {
+        &self.stop
+    }
+
+    /// The step (never zero).
+    pub fn step(&self) -> &BigInt {
+        &self.step
+    }
+
+    /// How many values the range yields (Python's `len()`, which may exceed any machine
+    /// integer).
+    pub fn len(&self) -> BigInt {
+        let zero = BigInt::from(0);
+        let (lo, hi, step) = if self.step > zero {
+            (&self.start, &self.stop, self.step.clone())
+        } else {
+            (&self.stop, &self.start, -self.step.clone())
+        };
+        if lo >= hi {
+            zero
+        } else {
+            (hi - lo - 1u8) / step + 1u8
+        }
+    }
+
+    /// Whether the range yields nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len().sign() == Sign::NoSign
+    }
+
+    /// Python's `==` on ranges: equal when they yield the same values (`range(0) ==
+    /// range(5, 5)`, `range(0, 3, 2) == range(0, 4, 2)`).
+    pub fn same_values(&self, other: &Range) -> bool {
+        let (n, m) = (self.len(), other.len());
+        if n != m {
+            return false;
+        }
+        let one = BigInt::from(1);
+        n.sign() == Sign::NoSign
+            || (self.start == other.start && (n == one || self.step == other.step))
+    }
+}
+
+impl fmt::Display for Range {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("range(")?;
+        repr::write_int(f, &self.start)?;
+        f.write_str(", ")?;
+        repr::write_int(f, &self.stop)?;
+        if self.step != BigInt::from(1) {
+            f.write_str(", ")?;
+            repr::write_int(f, &self.step)?;
+        }
+        f.write_char(')')
+    }
+}
+
+/// `slice(start, stop, step)`: any three values (Python does not check them); prints
+/// `slice(1, None, 2)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slice {
+    /// `start` (`None` when omitted).
+    pub start: Value,
+    /// `stop`.
+    pub stop: Value,
+    /// `step` (`None` when omitted).
+    pub step: Value,
+}

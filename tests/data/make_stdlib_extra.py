@@ -9,6 +9,7 @@ import decimal
 import fractions
 import os
 import pickle
+import struct
 import sys
 import uuid
 
@@ -49,6 +50,42 @@ CASES = {
     "od_nested_p2": pickle.dumps(collections.OrderedDict([("a", collections.OrderedDict([(1, [])]))]), 2),
     "fractions_big_p4": pickle.dumps([fractions.Fraction(10**30 + 1, 7), fractions.Fraction(-5)], 4),
 }
+
+# range, slice, Ellipsis and NotImplemented at every protocol (REDUCE of builtins.range /
+# builtins.slice, `__builtin__.xrange` below protocol 3; Ellipsis and NotImplemented by name).
+for _p in range(6):
+    CASES["builtin_objects_p%d" % _p] = pickle.dumps(
+        [range(1, 10, 2), range(5), range(0, -10, -3), range(-2**70, 2**70, 3), range(4, 4),
+         slice(1, None, 2), slice(None), slice("a", [1, (2,)], 2.5), ..., NotImplemented,
+         {range(0): "empty", range(3, 3): "also empty, same key", ...: "e",
+          NotImplemented: "n", range(0, 3, 2): 1, range(0, 4, 2): 2}], _p)
+    CASES["builtin_objects_alone_p%d" % _p] = pickle.dumps((..., NotImplemented, range(2), slice(3)), _p)
+CASES.update({
+    "range_step_zero_p2": b"\x80\x02c__builtin__\nxrange\nK\x00K\x01K\x00\x87R.",
+    "range_float_p3": b"\x80\x03cbuiltins\nrange\nG?\xf8\x00\x00\x00\x00\x00\x00\x85R.",
+    "range_bools_p3": b"\x80\x03cbuiltins\nrange\n\x88\x89\x86R.",
+    "range_no_args_p3": b"\x80\x03cbuiltins\nrange\n)R.",
+    "slice_four_args_p3": b"\x80\x03cbuiltins\nslice\n(K\x01K\x02K\x03K\x04tR.",
+    "slice_two_args_p0": b"c__builtin__\nslice\n(I1\nI2\ntR.",
+    "ellipsis_called_p3": b"\x80\x03cbuiltins\nEllipsis\n)R.",
+    "slice_as_key_p3": b"\x80\x03}cbuiltins\nslice\nK\x01\x85RK\x01s.",
+})
+
+
+def _range_keys(pairs):
+    """A dict whose keys are distinct range objects (a dict display would merge the equal
+    ones before pickling): {range(*a): i, ...} written as SETITEMS."""
+    out = b"\x80\x02}(" 
+    for i, args in enumerate(pairs):
+        out += b"c__builtin__\nxrange\n(" + b"".join(b"J" + struct.pack("<i", a) for a in args) + b"tR"
+        out += b"K" + bytes([i])
+    return out + b"u."
+
+
+# Python's range equality is by the values yielded: empty ranges are one key, as are
+# one-element ranges with the same start, and ranges whose bounds differ but not their values.
+CASES["range_keys_merge_p2"] = _range_keys([(0, 0, 1), (3, 3, 1), (5, 1, 1), (0, 3, 2), (0, 4, 2),
+                                            (7, 8, 1), (7, 9, 5), (7, 6, -1), (1, 10, 3), (1, 11, 3)])
 
 
 def main():

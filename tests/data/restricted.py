@@ -40,6 +40,10 @@ STDLIB = STRICT | frozenset({
     ("builtins", "dict"),
     ("builtins", "int"),
     ("builtins", "str"),
+    ("builtins", "range"),
+    ("builtins", "slice"),
+    ("builtins", "Ellipsis"),
+    ("builtins", "NotImplemented"),
 })
 
 NUMPY = STDLIB | frozenset({
