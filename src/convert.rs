@@ -658,10 +658,10 @@ pub fn write<W: Write>(ckpt: &Checkpoint, w: W, opts: &Options) -> Result<Report
     write_value(ckpt.value(), w, opts)
 }
 
-/// [`write`] for a checkpoint's saved object.
+/// [`write()`] for a checkpoint's saved object.
 ///
 /// # Errors
-/// As [`write`].
+/// As [`write()`].
 pub fn write_value<W: Write>(value: &Value, w: W, opts: &Options) -> Result<Report> {
     plan(value, opts)?.write(w)
 }
@@ -671,7 +671,7 @@ pub fn write_value<W: Write>(value: &Value, w: W, opts: &Options) -> Result<Repo
 /// temporary file is removed and `path` is left as it was.
 ///
 /// # Errors
-/// As [`write`], and the I/O errors of creating, syncing and renaming the file.
+/// As [`write()`], and the I/O errors of creating, syncing and renaming the file.
 pub fn write_file(ckpt: &Checkpoint, path: impl AsRef<Path>, opts: &Options) -> Result<Report> {
     let path = path.as_ref();
     let plan = plan(ckpt.value(), opts)?;

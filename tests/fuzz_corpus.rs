@@ -6,12 +6,12 @@
 //! crate's checks, is included here and called with the target's raw input, so the
 //! configuration bytes of `reader_vs_slice` (policy and limits, then chunk sizes) and
 //! `scan_vs_load` (policy and limits) pick what they pick in the target, the decoder's
-//! forward-offset checks and the `.npy` checks run as in their targets. Beyond that, every
-//! raw pickle (all directories but those two) also goes through the `structured` target's
-//! checks under all four configurations (`strict`/`opaque`, default/tiny limits: no panic,
-//! whatever loads prints, the reader paths agree with the slice path on the value or on
-//! the error kind — the limit, the refused global —, scan covers load) and the `dis`
-//! target's.
+//! forward-offset checks, the `.npy` checks and the checkpoint checks (`torch`) run as in
+//! their targets. Beyond that, every raw pickle (all directories but those two and
+//! `torch`) also goes through the `structured` target's checks under all four
+//! configurations (`strict`/`opaque`, default/tiny limits: no panic, whatever loads prints,
+//! the reader paths agree with the slice path on the value or on the error kind — the
+//! limit, the refused global —, scan covers load) and the `dis` target's.
 //!
 //! `.ci/run` also runs this test with `--profile ci` (release with overflow checks), so an
 //! integer overflow any input reaches panics there, as under `cargo fuzz`.
@@ -72,10 +72,13 @@ fn check(target: &str, data: &[u8]) -> Vec<String> {
             checks::reader_vs_slice_target(data)
         })),
         "scan_vs_load" => add(run("scan_vs_load", || checks::scan_vs_load_target(data))),
+        "torch" => add(run("torch", || checks::torch_target(data))),
         "structured" | "regressions" => {}
         other => panic!("no fuzz target {other}"),
     }
-    if !matches!(target, "reader_vs_slice" | "scan_vs_load") {
+    // Checkpoints (zip archives and legacy streams) are not single pickles: they get
+    // their own target's checks only.
+    if !matches!(target, "reader_vs_slice" | "scan_vs_load" | "torch") {
         for cfg in 0..4 {
             add(run(&format!("structured checks, config {cfg}"), || {
                 checks::structured_checks(data, cfg)
@@ -151,7 +154,7 @@ fn minimised_fuzz_corpus() {
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(targets.len(), 8, "{targets:?}");
+    assert_eq!(targets.len(), 9, "{targets:?}");
     replay(dir, None, 8000);
 }
 

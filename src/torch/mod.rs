@@ -671,7 +671,7 @@ impl Loader {
         let storages = Arc::new(StorageLoader::new(
             Records::Zip {
                 buf: buf.clone(),
-                by_name: by_name.clone(),
+                by_name,
             },
             byte_order,
         ));
