@@ -35,7 +35,9 @@ fn arity(args: &[Value], n: std::ops::RangeInclusive<usize>, what: &str) -> Resu
         ("at most ", *n.end())
     };
     let plural = if count == 1 { "" } else { "s" };
-    Err(format!("{what} expected {bound}{count} argument{plural}, got {got}"))
+    Err(format!(
+        "{what} expected {bound}{count} argument{plural}, got {got}"
+    ))
 }
 
 /// A dict from `[(k, v), …]` or `[[k, v], …]` pairs (Python 2's OrderedDict).
