@@ -191,6 +191,8 @@ pub(super) fn key_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => return ArcStr::ptr_eq(x, y) || x.as_str() == y.as_str(),
         (Value::Str(_), _) | (_, Value::Str(_)) => return false,
+        // Then int keys, without the general numeric comparison.
+        (Value::Int(x), Value::Int(y)) => return x == y,
         _ => {}
     }
     if let (Some(x), Some(y)) = (num(a), num(b)) {
