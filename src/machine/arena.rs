@@ -1004,11 +1004,13 @@ impl Arena {
 fn leaves_only(items: Vec<Item>) -> std::result::Result<ThinVec<Value>, Vec<Item>> {
     if items.iter().all(|i| matches!(i, Item::V(_))) {
         let mut out = ThinVec::with_capacity(items.len());
-        out.extend(items.into_iter().map(|i| match i {
-            Item::V(v) => v,
-            // Checked just above: there is no handle.
-            Item::R(_) => Value::None,
-        }));
+        // A plain loop: `extend` goes through a `take` adapter and an `Option` per item,
+        // about twice the instructions per element.
+        for i in items {
+            if let Item::V(v) = i {
+                out.push(v);
+            }
+        }
         Ok(out)
     } else {
         Err(items)
