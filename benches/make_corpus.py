@@ -2,6 +2,7 @@
 """Writes the benchmark corpora for `unpickle` (python3 standard library only).
 
     python3 benches/make_corpus.py [--out DIR] [--force]
+    python3 benches/make_corpus.py --out DIR --import SRC   # another corpus, same shapes
 
 Every corpus is built from a fixed seed, so two runs write the same bytes. Files that
 already exist are skipped (unless --force). The folder (default benches/corpus/) is
@@ -230,13 +231,58 @@ def write_atomic(path, data):
     os.replace(tmp, path)
 
 
+def import_corpus(src, out):
+    """Writes into `out`, in this folder's layout, a corpus laid out as `<corpus>.p<N>.pkl`
+    plus `messages.p<N>.bin` (every pickle preceded by its length, little-endian u32) with a
+    manifest giving `corpus`, `protocol`, `n_objects` and `n_messages` per file. Pickles are
+    linked, not copied; the object count for ns/object is that manifest's `n_objects`
+    (nodes), or the number of messages for streams."""
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(src, "manifest.json")) as f:
+        theirs = json.load(f)
+    manifest = {}
+    for fname, e in sorted(theirs.items()):
+        corpus = {"blobs_ba": "blobs_bytearray"}.get(e["corpus"], e["corpus"])
+        if corpus == "blobs_bytearray" and e["protocol"] != 5:
+            continue
+        name = "%s_p%d.pkl" % (corpus, e["protocol"])
+        path = os.path.join(out, name)
+        entry = {"corpus": corpus, "protocol": e["protocol"], "imported_from": fname}
+        if fname.endswith(".bin"):
+            with open(os.path.join(src, fname), "rb") as f:
+                raw = f.read()
+            parts, at = [], 0
+            while at < len(raw):
+                (n,) = struct.unpack_from("<I", raw, at)
+                parts.append(raw[at + 4:at + 4 + n])
+                at += 4 + n
+            write_atomic(path, b"".join(parts))
+            write_atomic(path[:-4] + ".idx", b"".join(struct.pack("<I", len(x)) for x in parts))
+            entry.update(kind="stream", objects=len(parts), pickles=len(parts), unit="message",
+                         bytes=sum(map(len, parts)))
+        else:
+            if os.path.lexists(path):
+                os.remove(path)
+            os.symlink(os.path.abspath(os.path.join(src, fname)), path)
+            entry.update(kind="single", objects=e["n_objects"], pickles=1, unit="node",
+                         bytes=e["size"])
+        manifest[name] = entry
+    write_atomic(os.path.join(out, "manifest.json"),
+                 json.dumps(manifest, indent=1, sort_keys=True).encode())
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=os.path.join(here, "corpus"))
     ap.add_argument("--force", action="store_true", help="rewrite existing files")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--import", dest="src", metavar="SRC",
+                    help="lay out another corpus of the same shapes in --out instead")
     args = ap.parse_args()
+    if args.src:
+        import_corpus(args.src, args.out)
+        return
     os.makedirs(args.out, exist_ok=True)
     manifest_path = os.path.join(args.out, "manifest.json")
     manifest = {}

@@ -189,11 +189,13 @@ impl PartialEq for Key {
     }
 }
 
-pub(super) fn key_eq(a: &Value, b: &Value) -> bool {
+pub(crate) fn key_eq(a: &Value, b: &Value) -> bool {
     // The common case first: string keys (equal when the same shared string).
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => return ArcStr::ptr_eq(x, y) || x.as_str() == y.as_str(),
         (Value::Str(_), _) | (_, Value::Str(_)) => return false,
+        // Then int keys, without the general numeric comparison.
+        (Value::Int(x), Value::Int(y)) => return x == y,
         _ => {}
     }
     if let (Some(x), Some(y)) = (num(a), num(b)) {
@@ -272,7 +274,7 @@ fn hash_unordered<'a, H: Hasher>(
 /// Hashes any value consistently with both equalities in use: [`Key`]'s (Python's) and
 /// `Value`'s derived one, which inert objects compare with. Every variant contributes its
 /// contents, so values that differ anywhere do not systematically collide.
-pub(super) fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
+pub(crate) fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
     if let Some(n) = num(v) {
         match n {
             Num::Float(f) if f.is_nan() => {

@@ -49,7 +49,7 @@ pub use thin_vec::ThinVec;
 
 pub use self::access::ValueIndex;
 pub use self::dict::{Dict, Lookup, Set};
-pub(crate) use self::key::unequal_to_itself;
+pub(crate) use self::key::{hash_value, key_eq, unequal_to_itself};
 pub use self::key::{Key, Unhashable};
 pub use self::ndarray::{ArrayData, ByteOrder, Dtype, DtypeKind, Field, NdArray};
 pub use self::shared::{Ref, RefKind, Shared};
