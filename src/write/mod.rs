@@ -54,9 +54,9 @@
 //! The writer emits only the globals that rebuild the data types it writes
 //! (`builtins.complex`, `_codecs.encode`, …, and for typed values the classes they
 //! are). An inert [`Value::Global`] or [`Value::Object`] (what a policy kept instead of
-//! running) names code: it is written only when [`Options::inert`] is set, and is an
-//! error naming the global otherwise, so a writer never emits a code reference by
-//! accident.
+//! running) names code: it is written only when [`Options::inert`] is set, and is
+//! otherwise refused with an error of kind [`ErrorKind::Refused`](crate::ErrorKind::Refused)
+//! naming the global, so a writer never emits a code reference by accident.
 
 mod memo;
 mod op;
@@ -179,6 +179,17 @@ impl Options {
         drop(p);
         w.flush()?;
         Ok(())
+    }
+
+    /// Writes the pickle of `v` to the file at `path`, which appears (by rename of a
+    /// temporary file in the same folder) only when complete: on any error nothing is
+    /// written and an existing file is left as it was.
+    pub fn to_file(&self, path: impl AsRef<std::path::Path>, v: &Value) -> Result<()> {
+        self.check(v)?;
+        crate::convert::write_atomically(path.as_ref(), |w| {
+            let mut p = self.pickler(Out::new(Some(w)));
+            p.dump(v)
+        })
     }
 
     fn pickler<'v, 'w>(&'v self, out: Out<'w>) -> Pickler<'v, 'w> {
