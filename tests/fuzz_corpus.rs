@@ -72,10 +72,11 @@ fn check(target: &str, data: &[u8]) -> Vec<String> {
             checks::reader_vs_slice_target(data)
         })),
         "scan_vs_load" => add(run("scan_vs_load", || checks::scan_vs_load_target(data))),
+        "write" => add(run("write", || checks::write_target(data))),
         "structured" | "regressions" => {}
         other => panic!("no fuzz target {other}"),
     }
-    if !matches!(target, "reader_vs_slice" | "scan_vs_load") {
+    if !matches!(target, "reader_vs_slice" | "scan_vs_load" | "write") {
         for cfg in 0..4 {
             add(run(&format!("structured checks, config {cfg}"), || {
                 checks::structured_checks(data, cfg)
@@ -151,7 +152,7 @@ fn minimised_fuzz_corpus() {
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(targets.len(), 8, "{targets:?}");
+    assert_eq!(targets.len(), 9, "{targets:?}");
     replay(dir, None, 8000);
 }
 

@@ -846,6 +846,15 @@ impl<'v, 'w> Pickler<'v, 'w> {
         } else {
             (&*module, &*name)
         };
+        // GLOBAL is two text lines: ASCII below protocol 3 (UTF-8 from 3), as CPython
+        // writes them; a newline cannot be written at all.
+        let fits = |t: &str| !t.contains('\n') && (self.proto >= 3 || t.is_ascii());
+        if !fits(m) || !fits(n) {
+            return Err(Error::unsupported(format!(
+                "the global {module}.{name} cannot be written with GLOBAL at protocol {}",
+                self.proto
+            )));
+        }
         self.global_text(m, n);
         let idx = self.memo.put_named(Named::Global(&module, &name))?;
         self.put_index(idx)

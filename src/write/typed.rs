@@ -255,10 +255,18 @@ impl<'v, 'w> Pickler<'v, 'w> {
                     self.stack.push(Task::Save(k));
                 }
                 Mutation::Extend(xs) => {
-                    for x in xs.iter().rev() {
-                        self.stack.push(Task::Op(op::APPEND));
-                        self.stack.push(Task::Save(x));
+                    if self.proto == 0 {
+                        return Err(Error::unsupported(
+                            "an inert object with APPENDS at protocol 0",
+                        ));
                     }
+                    self.stack.push(Task::Op(op::APPENDS));
+                    self.stack.push(Task::Items {
+                        seq: Seq::Values(xs),
+                        pos: 0,
+                        end: xs.len(),
+                    });
+                    self.stack.push(Task::Op(op::MARK));
                 }
                 Mutation::Add(xs) => {
                     if self.proto < 4 {
