@@ -343,29 +343,10 @@ fn nodes(root: &Value) -> Vec<Node<'_>> {
 /// Writes `s` as a JSON string, escaped exactly as `serde_json` escapes it (so that the
 /// header matches the `safetensors` crate's writer byte for byte).
 fn json_str(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
-    for &b in s.as_bytes() {
-        match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            0x08 => out.extend_from_slice(b"\\b"),
-            0x0c => out.extend_from_slice(b"\\f"),
-            0..=0x1f => out.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[usize::from(b >> 4)],
-                HEX[usize::from(b & 0xf)],
-            ]),
-            _ => out.push(b),
-        }
-    }
-    out.push(b'"');
+    let mut t = String::with_capacity(s.len() + 2);
+    // Writing into a String cannot fail.
+    let _ = crate::json::write_str(&mut t, s);
+    out.extend_from_slice(t.as_bytes());
 }
 
 /// `v`'s repr, or [`ConvertError::HeaderTooLarge`] as soon as it passes `budget` bytes (a

@@ -157,8 +157,10 @@ fn write_object<W: Write + ?Sized>(out: &mut W, d: &Dict) -> fmt::Result {
     out.write_char('}')
 }
 
-/// A JSON string: `"` and `\` escaped, control characters as `\uXXXX`, the rest as is.
-fn write_str<W: Write + ?Sized>(out: &mut W, s: &str) -> fmt::Result {
+/// A JSON string escaped exactly as `serde_json` escapes it: `"` and `\`, the short forms
+/// `\n \r \t \b \f`, other control characters as `\u00XX`, the rest as is (the
+/// safetensors header writer relies on the sameness to match that crate's bytes).
+pub(crate) fn write_str<W: Write + ?Sized>(out: &mut W, s: &str) -> fmt::Result {
     out.write_char('"')?;
     let mut start = 0;
     for (i, c) in s.char_indices() {
@@ -168,6 +170,8 @@ fn write_str<W: Write + ?Sized>(out: &mut W, s: &str) -> fmt::Result {
             '\n' => "\\n",
             '\r' => "\\r",
             '\t' => "\\t",
+            '\u{8}' => "\\b",
+            '\u{c}' => "\\f",
             c if (c as u32) < 0x20 => "",
             _ => continue,
         };
@@ -229,7 +233,7 @@ mod tests {
     #[test]
     fn strings_escape_what_json_requires() {
         let mut s = String::new();
-        write_str(&mut s, "a\"b\\c\nd\u{1}é").unwrap();
-        assert_eq!(s, "\"a\\\"b\\\\c\\nd\\u0001é\"");
+        write_str(&mut s, "a\"b\\c\nd\u{1}é\u{8}\u{c}\u{7f}").unwrap();
+        assert_eq!(s, "\"a\\\"b\\\\c\\nd\\u0001é\\b\\f\u{7f}\"");
     }
 }

@@ -37,6 +37,17 @@
 //! [`scan`] list and report, [`npy`] reads `.npy` files, [`torch`] reads PyTorch
 //! checkpoints, [`convert`] writes them as safetensors, [`stream`] reads pickle after
 //! pickle from one reader.
+//!
+//! # Cargo features
+//!
+//! | feature | default | adds | dependency |
+//! |---|---|---|---|
+//! | `serde` | off | the `unpickle::serde` module: `unpickle::serde::from_slice` / `from_reader` / `from_value` into any `Deserialize` type (plain-data pickles go straight to the type without building a [`Value`]), `Unpickler::deserialize_slice` / `deserialize_reader`, and `Serialize` / `Deserialize` for [`Value`] | `serde` |
+//!
+//! Nothing else is optional: without features the crate depends on `thiserror`,
+//! `num-bigint`, `arcstr` and `thin-vec` only, and the command-line tool adds no
+//! dependency. The crates whose types appear in [`Value`] are re-exported
+//! ([`num_bigint`], [`arcstr`], [`thin_vec`]), so their versions always match this crate's.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -68,3 +79,9 @@ pub use opcode::Opcode;
 pub use policy::{Allowlist, Decision, Policy};
 pub use value::{Dict, Key, Set, Value};
 pub use write::{to_vec, to_writer, Protocol};
+
+// The crates whose types `Value` holds (`Value::BigInt`, `Value::Str`, `Value::List` …), so
+// users name them at the versions this crate uses without adding them as dependencies.
+pub use arcstr;
+pub use num_bigint;
+pub use thin_vec;

@@ -11,19 +11,19 @@
 //! - non-tensor values are kept as their repr (or left out with `--tensors-only`);
 //! - dtypes safetensors cannot hold, names that clash, tensors without a name are errors.
 
+#[path = "support/torch_manifest.rs"]
+mod manifest;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use manifest::{dir, expected, list};
 use safetensors::tensor::{Dtype, SafeTensors, View};
 use unpickle::convert::{self, ConvertError, Options};
 use unpickle::torch::{self, Buffer, ByteOrder, DType, Storage, Tensor};
 use unpickle::value::{CallKind, Global, Object};
 use unpickle::{Dict, ErrorKind, Key, Value};
-
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/torch/real")
-}
 
 /// The safetensors names of torch dtypes, from the safetensors Python bindings'
 /// `parse_dtype_str` (the oracle for the mapping).
@@ -150,50 +150,6 @@ fn convert_value(v: &Value, opts: &Options) -> unpickle::Result<Vec<u8>> {
     Ok(out)
 }
 
-struct Expect {
-    dtype: String,
-    shape: String,
-    sum: f64,
-}
-
-/// Per file, its tensors' manifest paths and facts.
-type Files = BTreeMap<String, Vec<(String, Expect)>>;
-
-/// expected.tsv (made from the manifest by tests/data/torch/make_expected.py): the files
-/// that load, and those refused.
-fn expected() -> (Files, Vec<String>) {
-    let text = std::fs::read_to_string(dir().join("expected.tsv")).unwrap();
-    let (mut ok, mut refused) = (BTreeMap::new(), Vec::new());
-    for line in text.lines() {
-        let f: Vec<&str> = line.split('\t').collect();
-        match f.as_slice() {
-            [file, "refused", _] => refused.push(file.to_string()),
-            [file, "tensor", path, dtype, shape, _, _, _, sum, _] => {
-                ok.entry(file.to_string()).or_insert_with(Vec::new).push((
-                    path.to_string(),
-                    Expect {
-                        dtype: dtype.to_string(),
-                        shape: shape.to_string(),
-                        sum: sum.parse().unwrap(),
-                    },
-                ));
-            }
-            _ => panic!("bad line {line:?}"),
-        }
-    }
-    (ok, refused)
-}
-
-fn list(v: &[usize]) -> String {
-    format!(
-        "[{}]",
-        v.iter()
-            .map(|x| x.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
-}
-
 /// The flattened name of a manifest path (`/state/0/momentum_buffer` →
 /// `state.0.momentum_buffer`).
 fn flat(path: &str) -> String {
@@ -218,8 +174,8 @@ fn every_real_checkpoint_converts_with_the_manifest_facts() {
             out.len() as u64,
             "{file}"
         );
-        for (path, e) in tensors {
-            let name = flat(path);
+        for e in tensors {
+            let name = flat(&e.path);
             let what = format!("{file} {name}");
             let (dtype, shape, data) = got.get(&name).unwrap_or_else(|| panic!("{what}"));
             assert_eq!(dtype, st_name(&e.dtype), "{what}");
@@ -715,12 +671,14 @@ fn the_command_converts_and_refused_checkpoints_leave_no_file() {
         convert::write(&ckpt, &mut lib, &Options::new()).unwrap();
         assert_eq!(std::fs::read(&out).unwrap(), lib, "{file}");
     }
-    for file in &refused {
+    for (file, global) in &refused {
         let out = d.join(format!("{file}.safetensors"));
         let input = dir().join(file);
         let o = cli(&["convert", input.to_str().unwrap(), out.to_str().unwrap()]);
         assert_eq!(o.status.code(), Some(3), "{file}: {o:?}");
-        assert!(String::from_utf8_lossy(&o.stderr).contains("refused global"));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.contains("refused global"), "{file}: {stderr}");
+        assert!(stderr.contains(global.as_str()), "{file}: {stderr}");
         assert!(!out.exists(), "{file}");
     }
     // Only the converted files: no temporary file left behind.

@@ -1,13 +1,15 @@
 //! Differential test against a live CPython: `tests/data/random_values.py` generates random
 //! nested values from a fixed seed, pickles each at every protocol, and prints the repr
 //! CPython gives the loaded value; this crate must print the same. Needs python3 (and
-//! numpy for the numpy cases): without them the tests fail, unless `UNPICKLE_SKIP_PYTHON=1`
-//! says to skip them (`.ci/run` never sets it).
+//! numpy for the numpy cases, `tests/data/random_arrays.py`): without them the tests fail,
+//! unless `UNPICKLE_SKIP_PYTHON=1` says to skip them (`.ci/run` never sets it).
 
+#[path = "support/numpy_oracle.rs"]
+mod numpy_oracle;
 #[path = "support/python.rs"]
 mod python;
 
-use unpickle::Value;
+use unpickle::{presets, Unpickler, Value};
 
 /// `repr()` with set and frozenset elements sorted by their own canonical repr, as
 /// `canonical_repr` in random_values.py does (Python prints sets in hash order).
@@ -73,6 +75,77 @@ fn random_values_match_cpython() {
         }
     }
     assert!(checked >= 30_000, "only {checked} pickles checked");
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} differ:\n{}",
+        failures.len(),
+        failures[..failures.len().min(20)].join("\n")
+    );
+}
+
+/// One record of random_values.py / random_arrays.py: `"<n> <len>…\n"` then the parts.
+fn records(out: &[u8], parts: usize) -> Vec<(usize, Vec<&[u8]>)> {
+    let mut rest = out;
+    let mut all = Vec::new();
+    while !rest.is_empty() {
+        let nl = rest.iter().position(|&b| b == b'\n').expect("header line");
+        let header = std::str::from_utf8(&rest[..nl]).unwrap();
+        let nums: Vec<usize> = header.split(' ').map(|n| n.parse().unwrap()).collect();
+        assert_eq!(nums.len(), parts + 1, "header {header}");
+        rest = &rest[nl + 1..];
+        let mut got = Vec::new();
+        for &len in &nums[1..] {
+            got.push(&rest[..len]);
+            rest = &rest[len..];
+        }
+        assert_eq!(rest.first(), Some(&b'\n'));
+        rest = &rest[1..];
+        all.push((nums[0], got));
+    }
+    all
+}
+
+const NUMPY_COUNT: &str = "600";
+
+/// Random numpy arrays and scalars (tests/data/random_arrays.py: every dtype kind, both
+/// byte orders, C and Fortran order, structured and object arrays) at protocols 2 to 5:
+/// the crate's elements must be numpy's (numpy_oracle.describe, rebuilt from the crate's
+/// bytes) and its Display the documented text. Needs python3 and numpy; fails without them
+/// unless `UNPICKLE_SKIP_PYTHON=1`.
+#[test]
+fn random_numpy_values_match_numpy() {
+    if python::skipped("random_numpy_values_match_numpy") {
+        return;
+    }
+    python::require_numpy();
+    let out = python::run("tests/data/random_arrays.py", &[SEED, NUMPY_COUNT]);
+    let loader = Unpickler::new().policy(presets::numpy());
+    let (mut checked, mut failures) = (0usize, Vec::new());
+    for (proto, parts) in records(&out, 3) {
+        let (pickle, elements, display) = (parts[0], parts[1], parts[2]);
+        let elements = std::str::from_utf8(elements).unwrap();
+        let display = std::str::from_utf8(display).unwrap();
+        checked += 1;
+        match loader.load_slice(pickle) {
+            Ok(v) => {
+                let got = numpy_oracle::describe(&v);
+                let elements = numpy_oracle::known_differences(elements);
+                if got != elements {
+                    failures.push(format!(
+                        "protocol {proto}: numpy {elements:.300}\n   crate {got:.300}"
+                    ));
+                }
+                let shown = v.to_string();
+                if shown != display {
+                    failures.push(format!(
+                        "protocol {proto}: display {display:.300}\n   crate {shown:.300}"
+                    ));
+                }
+            }
+            Err(e) => failures.push(format!("protocol {proto}: {elements:.300}\n   error {e}")),
+        }
+    }
+    assert!(checked >= 2_400, "only {checked} pickles checked");
     assert!(
         failures.is_empty(),
         "{} of {checked} differ:\n{}",

@@ -38,3 +38,30 @@ fn the_package_ships_what_users_need_and_nothing_else() {
     }
     assert!(files.len() < 100, "{} files: {files:?}", files.len());
 }
+
+/// Every `[features]` entry of Cargo.toml has a row in the crate docs' feature table
+/// (src/lib.rs), and the table names no feature that does not exist.
+#[test]
+fn every_cargo_feature_is_documented_in_the_crate_docs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    let section = manifest
+        .split("\n[features]\n")
+        .nth(1)
+        .expect("a [features] section");
+    let declared: Vec<&str> = section
+        .lines()
+        .take_while(|l| !l.starts_with('['))
+        .filter_map(|l| l.split_once('=').map(|(k, _)| k.trim()))
+        .filter(|k| !k.is_empty() && !k.starts_with('#'))
+        .collect();
+    assert!(!declared.is_empty());
+    let documented: Vec<&str> = lib
+        .lines()
+        .skip_while(|l| !l.starts_with("//! # Cargo features"))
+        .filter_map(|l| l.strip_prefix("//! | `"))
+        .filter_map(|l| l.split_once('`').map(|(name, _)| name))
+        .collect();
+    assert_eq!(documented, declared, "the feature table of src/lib.rs");
+}

@@ -4,65 +4,14 @@
 //! offset, element count, requires_grad, and the sum of its elements computed here from
 //! the decoded bytes. The full-module and with-object files are refused naming the class.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+#[path = "support/torch_manifest.rs"]
+mod manifest;
 
+use std::collections::BTreeMap;
+
+use manifest::{dir, expected, list};
 use unpickle::torch::{self, DType, Tensor};
 use unpickle::{ErrorKind, Value};
-
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/torch/real")
-}
-
-struct Expect {
-    path: String,
-    dtype: String,
-    shape: String,
-    stride: String,
-    offset: usize,
-    numel: usize,
-    sum: f64,
-    requires_grad: bool,
-}
-
-fn expected() -> (BTreeMap<String, Vec<Expect>>, BTreeMap<String, String>) {
-    let text = std::fs::read_to_string(dir().join("expected.tsv")).unwrap();
-    let (mut ok, mut refused) = (BTreeMap::new(), BTreeMap::new());
-    for line in text.lines() {
-        let f: Vec<&str> = line.split('\t').collect();
-        match f.as_slice() {
-            [file, "refused", global] => {
-                refused.insert(file.to_string(), global.to_string());
-            }
-            [file, "tensor", path, dtype, shape, stride, offset, numel, sum, rg] => {
-                ok.entry(file.to_string())
-                    .or_insert_with(Vec::new)
-                    .push(Expect {
-                        path: path.to_string(),
-                        dtype: dtype.to_string(),
-                        shape: shape.to_string(),
-                        stride: stride.to_string(),
-                        offset: offset.parse().unwrap(),
-                        numel: numel.parse().unwrap(),
-                        sum: sum.parse().unwrap(),
-                        requires_grad: *rg == "True",
-                    });
-            }
-            _ => panic!("bad line {line:?}"),
-        }
-    }
-    (ok, refused)
-}
-
-fn list(v: &[usize]) -> String {
-    format!(
-        "[{}]",
-        v.iter()
-            .map(|x| x.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
-}
 
 /// The sum of the elements in f64, in element order (real parts for complex dtypes).
 fn sum(t: &Tensor) -> f64 {

@@ -307,6 +307,35 @@ pub fn npy_target(data: &[u8]) {
     }
 }
 
+/// The `torch` target: bytes → `torch::from_reader` (zip and legacy containers, the
+/// `torch` preset, storages and tensor checks) never panic and stay within the budgets;
+/// whatever loads can be printed, decoded, written out contiguously (exactly `nbytes()`
+/// bytes) and converted to safetensors (a converted file is never shorter than its
+/// header); the bare-`data.pkl` path and the checkpoint scan never panic either.
+pub fn torch_target(data: &[u8]) {
+    use unpickle::{convert, torch};
+    let loader = torch::Loader::new().limits(limits()).max_entries(4096);
+    let _ = torch::detect(data);
+    if let Ok(ckpt) = loader.from_reader(std::io::Cursor::new(data)) {
+        let _ = ckpt.value().to_string();
+        for (_, t) in ckpt.tensors() {
+            let _ = t.to_f64_vec();
+            let mut out = Vec::new();
+            let _ = t.write_contiguous(&mut out);
+            assert!(out.is_empty() || out.len() == t.nbytes());
+        }
+        let mut out = Vec::new();
+        if convert::write(&ckpt, &mut out, &convert::Options::new()).is_ok() {
+            assert!(
+                out.len() >= 8,
+                "a converted file has at least its header length"
+            );
+        }
+    }
+    let _ = loader.load_data_pkl(data);
+    let _ = loader.scan(data);
+}
+
 /// The `load_strict` target: raw bytes under `strict` (plain, and with both hooks and
 /// out-of-band buffers); whatever loads is printed.
 pub fn load_strict_target(data: &[u8]) {

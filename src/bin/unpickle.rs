@@ -809,21 +809,7 @@ fn scan(out: &mut Out, opts: &Opts) -> Result<u8, Halt> {
 
 /// `s` as a JSON string literal.
 fn json_str(s: &str) -> String {
-    let mut j = String::with_capacity(s.len() + 2);
-    j.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => j.push_str("\\\""),
-            '\\' => j.push_str("\\\\"),
-            '\n' => j.push_str("\\n"),
-            '\r' => j.push_str("\\r"),
-            '\t' => j.push_str("\\t"),
-            c if u32::from(c) < 0x20 => j.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => j.push(c),
-        }
-    }
-    j.push('"');
-    j
+    unpickle::json::to_string(&Value::from(s))
 }
 
 fn json_opt(n: Option<u64>) -> String {

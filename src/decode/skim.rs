@@ -102,6 +102,13 @@ pub(crate) fn le(b: &[u8]) -> u64 {
     b.iter().rev().fold(0, |n, &x| (n << 8) | u64::from(x))
 }
 
+/// The `width`-byte little-endian unsigned number at `at` in `data` (`width` ≤ 8), if all
+/// its bytes are there.
+#[inline]
+pub(crate) fn le_at(data: &[u8], at: usize, width: usize) -> Option<u64> {
+    data.get(at..at.checked_add(width)?).map(le)
+}
+
 /// Whether opcode byte `op` takes text lines (its end is the next newline, or the one after).
 #[inline]
 pub(crate) fn takes_lines(op: u8) -> bool {
@@ -146,9 +153,8 @@ fn line_end(data: &[u8], pos: usize) -> Option<usize> {
 /// Just past a `width`-byte length at `pos` and the bytes it counts (`None` if the length
 /// field is not all there, or the end does not fit a `usize`).
 fn counted(data: &[u8], pos: usize, width: usize) -> Option<usize> {
-    let end = pos.checked_add(width)?;
-    let n = usize::try_from(le(data.get(pos..end)?)).ok()?;
-    end.checked_add(n)
+    let n = usize::try_from(le_at(data, pos, width)?).ok()?;
+    (pos + width).checked_add(n)
 }
 
 #[cfg(test)]

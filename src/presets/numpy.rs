@@ -373,9 +373,39 @@ fn scalar(args: Vec<Value>) -> Result<Value, String> {
             dt.itemsize()
         ));
     }
+    // numpy writes an empty S or U scalar with an item size of 0 (dtype('<U0')), which no
+    // dtype here has: it becomes one NUL character, which reads as the same empty string.
+    let (dt, data) = match (dt.kind(), dt.itemsize()) {
+        (k @ (DtypeKind::Bytes | DtypeKind::Str), 0) => {
+            let spec = format!("{}{}1", dt.byteorder().as_char(), k.as_char());
+            let unit = if k == DtypeKind::Str { 4 } else { 1 };
+            (Dtype::from_descr(&spec)?, vec![0; unit])
+        }
+        _ => (dt, data),
+    };
     let mut a = NdArray::from_bytes(dt, Vec::new(), false, data)?;
     // A numpy scalar is always in the native byte order.
     a.make_native();
+    // numpy drops an S or U scalar's trailing NULs, and its dtype is the shorter one:
+    // scalar(dtype('S2'), b'c\0') is np.bytes_(b'c') of dtype 'S1'. An empty one keeps one
+    // character ('S1' where numpy says 'S0'): no dtype here has a zero item size.
+    let unit = match a.dtype().kind() {
+        DtypeKind::Bytes => 1,
+        DtypeKind::Str => 4,
+        _ => 0,
+    };
+    if let (true, Some(bytes)) = (unit > 0, a.raw_bytes()) {
+        let keep = bytes
+            .chunks(unit)
+            .rposition(|c| c.iter().any(|&b| b != 0))
+            .map_or(1, |i| i + 1);
+        if keep * unit < bytes.len() {
+            let d = a.dtype();
+            let spec = format!("{}{}{keep}", d.byteorder().as_char(), d.kind().as_char());
+            let short = bytes[..keep * unit].to_vec();
+            a = NdArray::from_bytes(Dtype::from_descr(&spec)?, Vec::new(), false, short)?;
+        }
+    }
     Ok(Value::NumpyScalar(Box::new(a)))
 }
 

@@ -34,11 +34,19 @@
 //! lookup does), so two names that differ only in case are refused.
 //!
 //! # Buffers and memory
-//! [`load`] reads the file into memory once (no memory map: the crate forbids `unsafe`,
-//! which mapping a file requires, and a map would let another process change tensor bytes
-//! under a running program); [`from_reader`] reads any `Read + Seek` the same way. Every
-//! tensor's bytes are then a slice of that one buffer, shared by all storages; nothing
-//! is copied until a caller asks for a copy ([`Tensor::to_vec`],
+//! [`load`] reads the whole file into memory once; it does not map it. That is a
+//! decision: mapping a file takes `unsafe` (the crate is `#![forbid(unsafe_code)]`), and
+//! a map is only sound while nobody else writes the file — another process truncating
+//! or rewriting it would change tensor bytes, or fault, under a program that already
+//! checked them. Because the loader holds its own copy, **a file that changes after
+//! [`load`] returns changes nothing**: every check made at load time stays true for as
+//! long as the [`Checkpoint`] lives. The cost is one read of the file (page cache to
+//! memory, about memcpy speed; see `benches/RESULTS-torch.md` in the repository) and
+//! resident memory the size of the file. A caller that wants a map anyway can make one
+//! itself and hand it over as a [`Buffer`] ([`Buffer::new`] takes any
+//! `AsRef<[u8]>`) to [`Loader::load_buffer`]. [`from_reader`] reads any `Read + Seek`
+//! the same way. Every tensor's bytes are then a slice of that one buffer, shared by all
+//! storages; nothing is copied until a caller asks for a copy ([`Tensor::to_vec`],
 //! [`Tensor::write_contiguous`]).
 
 mod dtype;
@@ -446,6 +454,35 @@ impl StorageLoader {
     }
 }
 
+/// A slice read as a [`std::io::BufRead`] at most 64 KiB at a time. A bare `&[u8]` hands
+/// its whole rest to the reader in one chunk, and the reader copies every chunk it is
+/// given before it finds STOP: for a legacy file's pickles that was the whole file
+/// (hundreds of megabytes of storages) copied once per pickle.
+struct Chunked<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl Read for Chunked<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let mut chunk = std::io::BufRead::fill_buf(self)?;
+        let n = chunk.read(out)?;
+        std::io::BufRead::consume(self, n);
+        Ok(n)
+    }
+}
+
+impl std::io::BufRead for Chunked<'_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        let end = self.data.len().min(self.pos.saturating_add(64 << 10));
+        Ok(self.data.get(self.pos..end).unwrap_or_default())
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = self.data.len().min(self.pos.saturating_add(n));
+    }
+}
+
 fn typed_error(e: Error, storages: &StorageLoader) -> Error {
     if let ErrorKind::Refused { module, name } = e.kind() {
         if module.split('.').next() == Some("__torch__") {
@@ -507,12 +544,12 @@ impl Loader {
     /// Loads the pickle that starts `data` and returns it with its length (bytes after
     /// its STOP are the caller's business).
     fn load_one(&self, data: &[u8], storages: &Arc<StorageLoader>) -> Result<(Value, usize)> {
-        let mut rest = data;
+        let mut rest = Chunked { data, pos: 0 };
         let value = self
             .unpickler(storages.clone())
             .load_reader(&mut rest)
             .map_err(|e| typed_error(e, storages))?;
-        Ok((value, data.len() - rest.len()))
+        Ok((value, rest.pos))
     }
 
     /// Loads a checkpoint held in `buf` (zip or legacy, recognised by its bytes).

@@ -3,8 +3,12 @@
 //! `torch/_tensor_str.py` step by step, so `unpickle show model.pt` reads like
 //! `print(torch.load(...))`.
 //!
-//! Where it differs from torch: float4_e2m1fn_x2 and the bits dtypes print a placeholder
-//! (`tensor(<float4_e2m1fn_x2 data>, size=(2,))`) instead of values; a tensor whose storage
+//! float4_e2m1fn_x2 prints as torch 2.10 prints it: each byte's uint8 value, through the
+//! floating-point formatter (`tensor([  0.,  33., 255.], dtype=torch.float4_e2m1fn_x2)`).
+//!
+//! Where it differs from torch: the bits dtypes print a placeholder
+//! (`tensor(<bits8 data>, size=(2,))`) instead of values (torch has no cast to print them
+//! with); a tensor whose storage
 //! bytes were not loaded prints `tensor(<missing storage '0'>, size=(2, 3))`; a bare
 //! storage prints only torch's summary line (`[torch.storage.TypedStorage(dtype=torch.float32,
 //! device=cpu) of size 6]`), without its elements; the device is the recorded label.
@@ -231,6 +235,8 @@ fn decode(d: DType, b: &[u8; 16]) -> (Scalar, Scalar) {
         | DType::Float8E5M2Fnuz
         | DType::Float8E4M3Fnuz
         | DType::Float8E8M0Fnu => (f(super::tensor::f8_to_f64(d, b[0])), zero),
+        // torch views it as uint8 to print it, with the floating-point formatter.
+        DType::Float4E2M1FnX2 => (f(f64::from(b[0])), zero),
         _ => (zero, zero),
     }
 }
@@ -239,6 +245,7 @@ fn decode(d: DType, b: &[u8; 16]) -> (Scalar, Scalar) {
 fn printable(d: DType) -> bool {
     d.is_complex()
         || d.is_floating_point()
+        || d == DType::Float4E2M1FnX2
         || matches!(
             d,
             DType::Int8
@@ -441,7 +448,8 @@ impl fmt::Display for Tensor {
             let summarize = self.numel() > THRESHOLD;
             let mut vals = Vec::new();
             summarized(&view, summarize, &mut vals);
-            let floating = dtype.is_floating_point() || dtype.is_complex();
+            let floating =
+                dtype.is_floating_point() || dtype.is_complex() || dtype == DType::Float4E2M1FnX2;
             let re: Vec<Scalar> = vals.iter().map(|v| v.0).collect();
             let real = Formatter::new(floating, &re);
             let imag = dtype.is_complex().then(|| {

@@ -24,6 +24,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::error::CheckpointError as E;
+use crate::decode::skim::le_at;
 
 /// One stored entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,19 +46,17 @@ const EOCD_LEN: usize = 22;
 const CEN_LEN: usize = 46;
 const LOC_LEN: usize = 30;
 
+// The little-endian fields of zip headers, read with the decoder's one helper.
 fn u16_at(d: &[u8], at: usize) -> Option<u16> {
-    let b = d.get(at..at.checked_add(2)?)?;
-    Some(u16::from_le_bytes([b[0], b[1]]))
+    le_at(d, at, 2).and_then(|v| u16::try_from(v).ok())
 }
 
 fn u32_at(d: &[u8], at: usize) -> Option<u32> {
-    let b: [u8; 4] = d.get(at..at.checked_add(4)?)?.try_into().ok()?;
-    Some(u32::from_le_bytes(b))
+    le_at(d, at, 4).and_then(|v| u32::try_from(v).ok())
 }
 
 fn u64_at(d: &[u8], at: usize) -> Option<u64> {
-    let b: [u8; 8] = d.get(at..at.checked_add(8)?)?.try_into().ok()?;
-    Some(u64::from_le_bytes(b))
+    le_at(d, at, 8)
 }
 
 fn end(msg: impl Into<String>) -> E {

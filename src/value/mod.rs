@@ -31,6 +31,7 @@
 //! Dicts and sets ([`Dict`], [`Set`]) are insertion-ordered vectors that build a hash
 //! index only when large (see [`dict`]).
 
+mod access;
 pub mod dict;
 mod display;
 mod key;
@@ -45,6 +46,7 @@ use num_bigint::BigInt;
 pub use arcstr::ArcStr;
 pub use thin_vec::ThinVec;
 
+pub use self::access::ValueIndex;
 pub use self::dict::{Dict, Lookup, Set};
 pub(crate) use self::key::unequal_to_itself;
 pub use self::key::{Key, Unhashable};
@@ -330,14 +332,6 @@ impl Value {
         }
     }
 
-    /// The float, if this is a `float`.
-    pub fn as_f64(&self) -> Option<f64> {
-        match *self {
-            Value::Float(f) => Some(f),
-            _ => None,
-        }
-    }
-
     /// The bytes, if this is `bytes` or a `bytearray`.
     pub fn as_bytes(&self) -> Option<&[u8]> {
         match self {
@@ -350,14 +344,6 @@ impl Value {
     pub fn as_seq(&self) -> Option<&[Value]> {
         match self {
             Value::Tuple(v) | Value::List(v) => Some(v),
-            _ => None,
-        }
-    }
-
-    /// The dict, if this is a `dict`.
-    pub fn as_dict(&self) -> Option<&Dict> {
-        match self {
-            Value::Dict(d) => Some(d),
             _ => None,
         }
     }

@@ -700,6 +700,54 @@ impl NdArray {
         )
     }
 
+    /// The elements of an integer array of exactly this width and signedness, in C order
+    /// and native byte order. Each accessor answers one dtype only (`to_i32` is `i4`, not
+    /// `i2` widened), as [`NdArray::to_f64`] answers `f8` only, so a caller is never handed
+    /// values of a type it did not ask for.
+    fn ints<const N: usize, T>(&self, kind: DtypeKind, from: fn([u8; N]) -> T) -> Option<Vec<T>> {
+        Some(self.native::<N>(&[kind])?.into_iter().map(from).collect())
+    }
+
+    /// `i8` elements in C order (dtype `i1`).
+    pub fn to_i8(&self) -> Option<Vec<i8>> {
+        self.ints::<1, _>(DtypeKind::Int, i8::from_ne_bytes)
+    }
+
+    /// `i16` elements in C order (dtype `i2`).
+    pub fn to_i16(&self) -> Option<Vec<i16>> {
+        self.ints::<2, _>(DtypeKind::Int, i16::from_ne_bytes)
+    }
+
+    /// `i32` elements in C order (dtype `i4`).
+    pub fn to_i32(&self) -> Option<Vec<i32>> {
+        self.ints::<4, _>(DtypeKind::Int, i32::from_ne_bytes)
+    }
+
+    /// `i64` elements in C order (dtype `i8`).
+    pub fn to_i64(&self) -> Option<Vec<i64>> {
+        self.ints::<8, _>(DtypeKind::Int, i64::from_ne_bytes)
+    }
+
+    /// `u8` elements in C order (dtype `u1`).
+    pub fn to_u8(&self) -> Option<Vec<u8>> {
+        self.ints::<1, _>(DtypeKind::UInt, u8::from_ne_bytes)
+    }
+
+    /// `u16` elements in C order (dtype `u2`).
+    pub fn to_u16(&self) -> Option<Vec<u16>> {
+        self.ints::<2, _>(DtypeKind::UInt, u16::from_ne_bytes)
+    }
+
+    /// `u32` elements in C order (dtype `u4`).
+    pub fn to_u32(&self) -> Option<Vec<u32>> {
+        self.ints::<4, _>(DtypeKind::UInt, u32::from_ne_bytes)
+    }
+
+    /// `u64` elements in C order (dtype `u8`).
+    pub fn to_u64(&self) -> Option<Vec<u64>> {
+        self.ints::<8, _>(DtypeKind::UInt, u64::from_ne_bytes)
+    }
+
     /// `complex64` elements as `(re, im)` pairs, in C order.
     pub fn to_complex64(&self) -> Option<Vec<(f32, f32)>> {
         Some(

@@ -13,8 +13,11 @@ For each case NAME it writes:
 - NAME.expect: one line. For a value: the Display text this crate documents for numpy
   values (src/value/ndarray.rs), computed here from the value CPython + numpy loaded
   through the restricted unpickler (restricted.py, policy "numpy"); the script checks
-  that the text evaluates back to an equal value. For a failure:
+  that the text evaluates back to a value whose every element equals numpy's (see
+  numpy_oracle.describe). For a failure:
   `ERROR: <Type>: <message>` or `REFUSED: module.name`, as the oracle failed.
+- NAME.numpy (values only): numpy's own loaded value, numpy_oracle.describe(): dtype,
+  shape and the exact text of every element, independent of this crate's Display.
 - index.tsv: NAME<TAB>description.
 
 Pickles are only loaded through restricted.RestrictedUnpickler.
@@ -41,6 +44,7 @@ except ImportError:
           file=sys.stderr)
     sys.exit(0)
 
+from numpy_oracle import check_roundtrip, describe, fmt  # noqa: E402
 from restricted import Refused, RestrictedUnpickler, _find_class_protos  # noqa: E402
 
 warnings.simplefilter("ignore", DeprecationWarning)
@@ -48,122 +52,6 @@ warnings.simplefilter("ignore", DeprecationWarning)
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "numpy")
 CASES = []  # (name, description, data, buffers)
-
-
-# ------------------------------------------------------------ expected text
-
-def spec(dt):
-    """The dtype argument as the crate prints it."""
-    if dt.names is not None:
-        names = list(dt.names)
-        formats = [spec(dt.fields[n][0]) for n in names]
-        offsets = [dt.fields[n][1] for n in names]
-        return ("{'names': %r, 'formats': [%s], 'offsets': %r, 'itemsize': %d}"
-                % (names, ", ".join(formats), offsets, dt.itemsize))
-    if dt.subdtype is not None:
-        base, shape = dt.subdtype
-        return "(%s, %r)" % (spec(base), shape)
-    return repr(dt.str)
-
-
-def plain(x):
-    """tolist() output with the ndarrays numpy leaves in it (subarray fields) as lists."""
-    if isinstance(x, np.ndarray):
-        return plain(x.tolist())
-    if isinstance(x, list):
-        return [plain(i) for i in x]
-    if isinstance(x, tuple):
-        return tuple(plain(i) for i in x)
-    return x
-
-
-def nested(a, idx=()):
-    """Object arrays: each element in the crate's form, as nested lists in C order."""
-    if len(idx) == a.ndim:
-        return fmt(a[idx])
-    return "[%s]" % ", ".join(nested(a, idx + (i,)) for i in range(a.shape[len(idx)]))
-
-
-def fmt_array(a):
-    dt = a.dtype
-    empty_shaped = a.size == 0 and a.shape != (0,)
-    if dt.kind == "O":
-        body = "[]" if empty_shaped else nested(a)
-        text = "array(%s, dtype=%s)" % (body, spec(dt))
-        return text + (".reshape(%r)" % (a.shape,) if empty_shaped else "")
-    if dt.kind in "Mm" and dt.names is None:
-        body = "[]" if empty_shaped else repr(a.view(dt.byteorder.replace("=", "<") + "i8").tolist())
-        text = "array(%s, dtype='%si8').view(%r)" % (body, dt.str[0], dt.str)
-    else:
-        body = "[]" if empty_shaped else repr(plain(a.tolist()))
-        text = "array(%s, dtype=%s)" % (body, spec(dt))
-    if empty_shaped:
-        text += ".reshape(%r)" % (a.shape,)
-    return text
-
-
-def fmt_scalar(s):
-    dt = s.dtype
-    if dt.kind == "b":
-        return "np.True_" if s else "np.False_"
-    name = type(s).__name__
-    if dt.kind in "Mm":
-        v = int(np.array(s).view("i8"))
-        if np.isnat(s):
-            return "np.%s('NaT')" % name
-        unit, n = np.datetime_data(dt)
-        unit = unit if n == 1 else "%d%s" % (n, unit)
-        return "np.%s(%d, %r)" % (name, v, unit) if unit != "generic" else "np.%s(%d)" % (name, v)
-    if dt.names is not None:
-        return "np.void(%r, dtype=%s)" % (s.item(), spec(dt))
-    item = s.item()
-    if dt.kind == "c":
-        inner = repr(complex(item))
-        if inner.startswith("("):
-            inner = inner[1:-1]
-    else:
-        inner = repr(item)
-    return "np.%s(%s)" % (name, inner)
-
-
-def fmt(v):
-    """repr() with numpy values in the crate's forms (containers of them included)."""
-    if isinstance(v, np.ndarray):
-        return fmt_array(v)
-    if isinstance(v, np.generic):
-        return fmt_scalar(v)
-    if isinstance(v, np.dtype):
-        return "dtype(%s)" % spec(v)
-    if isinstance(v, dict):
-        return "{%s}" % ", ".join("%s: %s" % (fmt(k), fmt(x)) for k, x in v.items())
-    if isinstance(v, list):
-        return "[%s]" % ", ".join(fmt(x) for x in v)
-    if isinstance(v, tuple):
-        inner = ", ".join(fmt(x) for x in v)
-        return "(%s,)" % inner if len(v) == 1 else "(%s)" % inner
-    return repr(v)
-
-
-def same(a, b):
-    if isinstance(a, np.ndarray):
-        return (isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape
-                and (a.dtype.kind == "O" or a.dtype.names is not None
-                     or (a.dtype.kind in "Mm" and np.array_equal(a.view("i8"), b.view("i8")))
-                     or np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, np.generic) and a.dtype.kind in "fcMm":
-        return a == b or (np.isnan(a) and np.isnan(b))
-    return a == b
-
-
-def check_roundtrip(value, text):
-    env = {"array": np.array, "dtype": np.dtype, "inf": np.inf, "nan": np.nan, "np": np,
-           "datetime": __import__("datetime")}
-    back = eval(text, env)  # our own generated text, never data from a pickle
-    assert same(value, back), (text, value, back)
 
 
 # ------------------------------------------------------------ pickling
@@ -281,7 +169,8 @@ add_dumps("non_contiguous", np.arange(10, dtype="<i8")[::3], "strided view (reco
 add_dumps("scalars", [np.float64(1.5), np.float32(0.1), np.float16(0.5), np.int32(-7),
                       np.uint8(200), np.int64(2**62), np.bool_(True), np.bool_(False),
                       np.complex128(1 - 2j), np.complex64(2j), np.str_("ab"), np.bytes_(b"c\x00"),
-                      np.datetime64(5, "s"), np.datetime64("NaT"), np.timedelta64(7, "ms")],
+                      np.datetime64(5, "s"), np.datetime64("NaT"), np.timedelta64(7, "ms"),
+                      np.str_(""), np.bytes_(b"")],
           "numpy scalars", protocols=(2, 4), np1=(2, 4))
 add_dumps("dtypes", [np.dtype(">i4"), np.dtype("U3"), np.dtype([("a", "<i4"), ("b", "S2")]),
                      np.dtype("M8[10s]")], "dtype objects", protocols=(2, 4), np1=())
@@ -356,12 +245,12 @@ def npy_oracle(data):
             value = RestrictedUnpickler(io.BytesIO(body), policy="numpy", protos=protos,
                                         last_proto=last).load()
         except Refused as e:
-            return "REFUSED: %s.%s" % (e.module, e.name)
+            return "REFUSED: %s.%s" % (e.module, e.name), None
     else:
         value = np.load(io.BytesIO(data), allow_pickle=False)
     text = fmt(value)
     check_roundtrip(value, text)
-    return text
+    return text, describe(value)
 
 
 # ------------------------------------------------------------ output
@@ -372,12 +261,21 @@ def oracle(data, buffers):
         value = RestrictedUnpickler(io.BytesIO(data), policy="numpy", protos=protos,
                                     last_proto=last, buffers=buffers).load()
     except Refused as e:
-        return "REFUSED: %s.%s" % (e.module, e.name)
+        return "REFUSED: %s.%s" % (e.module, e.name), None
     except Exception as e:  # noqa: BLE001
-        return "ERROR: %s: %s" % (type(e).__name__, str(e).replace("\n", "\\n"))
+        return "ERROR: %s: %s" % (type(e).__name__, str(e).replace("\n", "\\n")), None
     text = fmt(value)
     check_roundtrip(value, text)
-    return text
+    return text, describe(value)
+
+
+def write_texts(name, texts):
+    expect, elements = texts
+    with open(os.path.join(OUT, name + ".expect"), "w", encoding="utf-8", newline="\n") as f:
+        f.write(expect + "\n")
+    if elements is not None:
+        with open(os.path.join(OUT, name + ".numpy"), "w", encoding="utf-8", newline="\n") as f:
+            f.write(elements + "\n")
 
 
 def main():
@@ -391,8 +289,7 @@ def main():
         for i, b in enumerate(buffers):
             with open(os.path.join(OUT, "%s.buf%d" % (name, i)), "wb") as f:
                 f.write(b)
-        with open(os.path.join(OUT, name + ".expect"), "w", encoding="utf-8", newline="\n") as f:
-            f.write(oracle(data, buffers) + "\n")
+        write_texts(name, oracle(data, buffers))
         index.append("%s\t%s\n" % (name, desc))
     with open(os.path.join(OUT, "index.tsv"), "w", encoding="utf-8", newline="\n") as f:
         f.write("".join(index))
@@ -400,8 +297,7 @@ def main():
     for name, desc, data in NPY:
         with open(os.path.join(OUT, name + ".npy"), "wb") as f:
             f.write(data)
-        with open(os.path.join(OUT, name + ".expect"), "w", encoding="utf-8", newline="\n") as f:
-            f.write(npy_oracle(data) + "\n")
+        write_texts(name, npy_oracle(data))
         npy_index.append("%s\t%s\n" % (name, desc))
     with open(os.path.join(OUT, "npy_index.tsv"), "w", encoding="utf-8", newline="\n") as f:
         f.write("".join(npy_index))

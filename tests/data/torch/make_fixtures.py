@@ -237,6 +237,11 @@ FILES = {}
 EXPECT = []
 
 
+def fixed_time(name):
+    """A zip entry with a fixed timestamp, so that rerunning this script changes nothing."""
+    return zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+
+
 def ok(name, data, tensors):
     FILES[name] = data
     for path, dtype, shape, stride, offset, values in tensors:
@@ -271,9 +276,15 @@ def main():
     bio = io.BytesIO()
     with zipfile.ZipFile(bio, "w", zipfile.ZIP_STORED) as z:
         for n, d in records("my model", simple_pkl(), [("0", W6)], byteorder=None):
-            z.writestr(n, d)
+            z.writestr(fixed_time(n), d)
     ok("python_zipfile.pt", bio.getvalue(), W_FACTS)
     ok("no_zip64.pt", torch_zip(good, zip64=False, align=1), W_FACTS)
+    # Members torch never writes: a hidden pickle naming os.system, and a text file.
+    # torch loads only data.pkl and the storages it names, so this loads; `scan` must
+    # report both members and the hidden pickle's global.
+    hidden = P().glob("os", "system").s("true").raw(b"\x85R").stop()
+    ok("hidden_pickle.pt", torch_zip(good + [("archive/extra.pkl", hidden),
+                                             ("archive/notes.txt", b"hi")]), W_FACTS)
 
     # Big-endian: byteorder 'big', storages stored big-endian.
     be_pkl = state_dict([
@@ -409,7 +420,7 @@ def main():
     bio = io.BytesIO()
     with zipfile.ZipFile(bio, "w", zipfile.ZIP_DEFLATED) as z:
         for n, d in good:
-            z.writestr(n, d)
+            z.writestr(fixed_time(n), d, compress_type=zipfile.ZIP_DEFLATED)
     bad("deflated.pt", bio.getvalue(), "Compressed")
 
     # --- storages and tensors ---

@@ -1,0 +1,1 @@
+ndarray('|b1', (2, 3), [True, False, True, False, False, True])

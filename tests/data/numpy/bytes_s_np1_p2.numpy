@@ -1,0 +1,1 @@
+ndarray('|S5', (3,), [b'ab', b'', b'a\x00b\xff'])

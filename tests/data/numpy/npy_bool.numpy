@@ -1,0 +1,1 @@
+ndarray('|b1', (2, 1), [True, False])
