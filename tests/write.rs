@@ -340,7 +340,9 @@ fn to_writer_matches_to_vec() {
 #[test]
 fn inert_globals_only_when_asked_for() {
     let opaque = Unpickler::new().policy(presets::opaque());
-    let v = opaque.load_slice(b"\x80\x02]q\x00cos\nsystem\nq\x01a.").unwrap();
+    let v = opaque
+        .load_slice(b"\x80\x02]q\x00cos\nsystem\nq\x01a.")
+        .unwrap();
     let e = unpickle::to_vec(&v, Protocol::V2).unwrap_err();
     assert!(
         matches!(e.kind(), ErrorKind::Refused { module, name } if module == "os" && name == "system"),
