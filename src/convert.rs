@@ -673,16 +673,25 @@ pub fn write_value<W: Write>(value: &Value, w: W, opts: &Options) -> Result<Repo
 /// # Errors
 /// As [`write()`], and the I/O errors of creating, syncing and renaming the file.
 pub fn write_file(ckpt: &Checkpoint, path: impl AsRef<Path>, opts: &Options) -> Result<Report> {
-    let path = path.as_ref();
     let plan = plan(ckpt.value(), opts)?;
+    write_atomically(path.as_ref(), |w| plan.write(w))
+}
+
+/// Runs `write` on a new temporary file in `path`'s folder, flushes it to disk and renames
+/// it over `path`; on any error removes the temporary file and leaves `path` as it was.
+/// Also used by [`crate::write::Options::to_file`].
+pub(crate) fn write_atomically<T>(
+    path: &Path,
+    write: impl FnOnce(&mut io::BufWriter<&std::fs::File>) -> Result<T>,
+) -> Result<T> {
     let (tmp, file) = temp_beside(path)?;
-    let result = (|| -> Result<Report> {
+    let result = (|| -> Result<T> {
         let mut w = io::BufWriter::with_capacity(1 << 20, &file);
-        let report = plan.write(&mut w)?;
+        let done = write(&mut w)?;
         w.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         std::fs::rename(&tmp, path)?;
-        Ok(report)
+        Ok(done)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);

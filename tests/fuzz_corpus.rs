@@ -73,12 +73,16 @@ fn check(target: &str, data: &[u8]) -> Vec<String> {
         })),
         "scan_vs_load" => add(run("scan_vs_load", || checks::scan_vs_load_target(data))),
         "torch" => add(run("torch", || checks::torch_target(data))),
+        "write" => add(run("write", || checks::write_target(data))),
         "structured" | "regressions" => {}
         other => panic!("no fuzz target {other}"),
     }
     // Checkpoints (zip archives and legacy streams) are not single pickles: they get
     // their own target's checks only.
-    if !matches!(target, "reader_vs_slice" | "scan_vs_load" | "torch") {
+    if !matches!(
+        target,
+        "reader_vs_slice" | "scan_vs_load" | "torch" | "write"
+    ) {
         for cfg in 0..4 {
             add(run(&format!("structured checks, config {cfg}"), || {
                 checks::structured_checks(data, cfg)

@@ -334,3 +334,30 @@ fn to_writer_matches_to_vec() {
         }
     }
 }
+
+/// Inert globals are refused unless asked for, naming them; asked for, they are written
+/// as the GLOBAL they came from, unless a name cannot be a GLOBAL line.
+#[test]
+fn inert_globals_only_when_asked_for() {
+    let opaque = Unpickler::new().policy(presets::opaque());
+    let v = opaque
+        .load_slice(b"\x80\x02]q\x00cos\nsystem\nq\x01a.")
+        .unwrap();
+    let e = unpickle::to_vec(&v, Protocol::V2).unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::Refused { module, name } if module == "os" && name == "system"),
+        "{e}"
+    );
+    let inert = Options::new(Protocol::V2).inert(true);
+    let bytes = inert.to_vec(&v).unwrap();
+    assert_eq!(bytes, b"\x80\x02]q\x00cos\nsystem\nq\x01a.");
+    assert_eq!(opaque.load_slice(&bytes).unwrap(), v);
+    // A name with a newline (possible through STACK_GLOBAL) has no GLOBAL line.
+    let odd = opaque
+        .load_slice(b"\x80\x04\x8c\x03o\ns\x94\x8c\x01x\x94\x93\x94.")
+        .unwrap();
+    let e = inert.to_vec(&odd).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Unsupported(_)), "{e}");
+    let p4 = Options::new(Protocol::V4).inert(true).to_vec(&odd).unwrap();
+    assert_eq!(opaque.load_slice(&p4).unwrap(), odd);
+}

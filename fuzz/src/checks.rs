@@ -388,3 +388,66 @@ pub fn structured_checks(data: &[u8], cfg: u8) {
     check_reader_agrees(&l, data, &[3, 0, 7, 1]);
     check_scan_covers_load(policy, data, limits);
 }
+
+/// The `write` target: the first byte picks the protocol (0–5) and the policy (`strict`,
+/// or `opaque` with inert nodes written back), the rest is the pickle. Whatever loads is
+/// written, and the pickle written must load back (same policy and limits) and write
+/// again; under `strict` it must write the same bytes again (a fixed point) and load to
+/// an equal value where no NaN makes equality moot. The writer may refuse only what it documents: a value it cannot write
+/// (`Unsupported`), an inert global under `strict` (`Refused`), and an item length, memo size or digit count that the written form
+/// needs beyond the limits (escapes at protocol 0, one memo entry per object, decimal
+/// digits below protocol 2).
+pub fn write_target(data: &[u8]) {
+    use unpickle::write::{Options, Protocol};
+    use unpickle::Limit;
+    let Some((&cfg, pickle)) = data.split_first() else {
+        return;
+    };
+    let protocol = Protocol::new(cfg % 6).unwrap_or_default();
+    let opaque = (cfg / 6) % 2 == 1;
+    let load = |bytes: &[u8]| {
+        if opaque {
+            loader(presets::opaque(), limits()).load_slice(bytes)
+        } else {
+            loader(presets::strict(), limits()).load_slice(bytes)
+        }
+    };
+    let Ok(v1) = load(pickle) else {
+        return;
+    };
+    let opts = Options::new(protocol).limits(limits()).inert(opaque);
+    let w1 = match opts.to_vec(&v1) {
+        Ok(w) => w,
+        Err(e) => {
+            let documented = match e.kind() {
+                ErrorKind::Unsupported(_) => true,
+                // A bare global the policy allows as a constructor but the pickle never
+                // called stays an inert global: refused unless inert nodes are asked for.
+                ErrorKind::Refused { .. } => !opaque,
+                ErrorKind::Limit { limit, .. } => {
+                    matches!(limit, Limit::ItemLen | Limit::Memo | Limit::Digits)
+                }
+                _ => false,
+            };
+            assert!(documented, "writing {} failed: {e}", render(&v1));
+            return;
+        }
+    };
+    let v2 = load(&w1).unwrap_or_else(|e| panic!("written pickle does not load: {e}"));
+    let w2 = opts.to_vec(&v2).expect("a reloaded value writes");
+    if opaque {
+        // The globals the writer adds for data (`_codecs.encode` for bytes below
+        // protocol 3, `builtins.set` below 4, `builtins.complex` …) load back as inert
+        // calls under `opaque`: no equality to expect, only that it all loads and writes.
+        return;
+    }
+    assert!(w1 == w2, "write/load/write is not a fixed point");
+    let shown = render(&v1);
+    if !shown.contains("nan") {
+        assert!(
+            v1 == v2,
+            "reloaded value differs: {shown} / {}",
+            render(&v2)
+        );
+    }
+}

@@ -1,4 +1,5 @@
-//! The `unpickle` command: `show`, `dis`, `scan` and `convert` over the library.
+//! The `unpickle` command: `show`, `dis`, `scan`, `convert` and `sanitize` over the
+//! library.
 //!
 //! Every command recognises what a file holds by its bytes, never its name ([`Format`]): a
 //! pickle (or several, one after another) or a `.npy` file. Every offset printed is an
@@ -34,6 +35,7 @@ commands:
   scan   list every global and persistent id each file references, with the verdict
   dis    list the opcodes of one pickle, as `python3 -m pickletools` does
   convert  write a PyTorch checkpoint as safetensors
+  sanitize  load a pickle under a policy and write what was loaded as a new pickle
 
 `unpickle COMMAND --help` describes a command's options; `unpickle --version` prints the
 version. Files are recognised by their bytes: a pickle, a numpy .npy file, or a PyTorch
@@ -165,7 +167,40 @@ const CONVERT: Command = Command {
     ],
 };
 
-const COMMANDS: [&Command; 4] = [&SHOW, &SCAN, &DIS, &CONVERT];
+const SANITIZE: Command = Command {
+    name: "sanitize",
+    synopsis: "unpickle sanitize [--policy P] [--protocol N] [--encoding E] [LIMITS] IN|- OUT\n\n\
+        Loads one pickle under the policy (default strict) and writes the loaded value to OUT\n\
+        as a new pickle, as CPython's pickle.dumps would write it. The output holds only data\n\
+        and the globals that rebuild the types the policy constructs (datetime.date,\n\
+        decimal.Decimal, collections.OrderedDict, ...); never an inert global: under a policy\n\
+        that keeps globals inert (opaque) such a value is refused (exit 3). A refused, invalid\n\
+        or too large input writes nothing: OUT appears (by rename) only when complete.\n\
+        numpy arrays and tensors cannot be written yet (exit 1).",
+    valued: SANITIZE_OPTIONS,
+    flags: &[],
+    help: &[
+        "  --protocol N      the protocol of the output, 0 to 5 (default 4, as pickle.dumps)",
+        POLICY_HELP,
+        ENCODING_HELP,
+        LIMITS_HELP,
+    ],
+};
+
+const SANITIZE_OPTIONS: &[&str] = &[
+    "--protocol",
+    "--policy",
+    "--encoding",
+    "--max-depth",
+    "--max-result-bytes",
+    "--max-item-len",
+    "--max-memo",
+    "--max-marks",
+    "--max-digits",
+    "--max-frame",
+];
+
+const COMMANDS: [&Command; 5] = [&SHOW, &SCAN, &DIS, &CONVERT, &SANITIZE];
 
 /// Why a command stopped before its end.
 enum Halt {
@@ -315,6 +350,8 @@ struct Opts {
     tensors_only: bool,
     help: bool,
     files: Vec<OsString>,
+    /// `sanitize --protocol`.
+    protocol: unpickle::Protocol,
 }
 
 fn parse(cmd: &Command, args: &[OsString]) -> Result<Opts, String> {
@@ -326,6 +363,7 @@ fn parse(cmd: &Command, args: &[OsString]) -> Result<Opts, String> {
         tensors_only: false,
         help: false,
         files: Vec::new(),
+        protocol: unpickle::Protocol::DEFAULT,
     };
     let mut it = args.iter();
     let mut only_files = false;
@@ -377,6 +415,13 @@ fn parse(cmd: &Command, args: &[OsString]) -> Result<Opts, String> {
                     ));
                 }
                 opts.policy = Some(value.to_ascii_lowercase());
+            }
+            "--protocol" => {
+                opts.protocol = value
+                    .parse()
+                    .ok()
+                    .and_then(unpickle::Protocol::new)
+                    .ok_or_else(|| format!("--protocol needs 0 to 5, got {value:?}"))?;
             }
             "--encoding" => {
                 opts.encoding = encoding(&value).ok_or_else(|| {
@@ -900,6 +945,50 @@ fn convert(out: &mut Out, opts: &Opts) -> Result<u8, Halt> {
     }
 }
 
+/// `sanitize IN OUT`: load under the policy, write the value as a new pickle (nothing
+/// written unless everything succeeds).
+fn sanitize(out: &mut Out, opts: &Opts) -> Result<u8, Halt> {
+    let [input, output] = opts.files.as_slice() else {
+        return Ok(usage("sanitize takes IN and OUT"));
+    };
+    let data = match read_or_report(input) {
+        Ok(d) => d,
+        Err(code) => return Ok(code),
+    };
+    let format = Format::sniff(&data);
+    if format != Format::Pickle {
+        say!(
+            "unpickle: {}: sanitize takes a pickle, not a {} file",
+            display(input),
+            format.name()
+        );
+        return Ok(2);
+    }
+    let policy = opts.policy_name(format);
+    let value = match opts.loader(format).load_slice(&data) {
+        Ok(v) => v,
+        Err(e) => return Ok(report(&display(input), &e, opts, policy)),
+    };
+    let written = unpickle::write::Options::new(opts.protocol)
+        .limits(opts.limits.clone())
+        .to_file(output, &value);
+    match written {
+        Ok(()) => {
+            writeln!(
+                out,
+                "{}: protocol {} pickle written (policy {policy})",
+                display(output),
+                opts.protocol.number()
+            )?;
+            Ok(0)
+        }
+        Err(e) => {
+            say!("unpickle: {}: {e}", display(output));
+            Ok(exit_for(&e))
+        }
+    }
+}
+
 fn run(out: &mut Out, args: &[OsString]) -> Result<u8, Halt> {
     let Some((cmd, rest)) = args.split_first() else {
         say!("{USAGE}");
@@ -944,6 +1033,7 @@ fn run(out: &mut Out, args: &[OsString]) -> Result<u8, Halt> {
         "show" => show(out, &opts),
         "scan" => scan(out, &opts),
         "convert" => convert(out, &opts),
+        "sanitize" => sanitize(out, &opts),
         _ => dis(out, &opts),
     }
 }

@@ -69,6 +69,17 @@
 //! a numpy array `{dtype, shape, data}`, an inert object an error), and `Deserialize` from
 //! any format (sequences become lists, maps dicts).
 //!
+//! # Rust → pickle
+//!
+//! [`to_vec`] and [`to_writer`] pickle any `Serialize` type at a protocol, through a
+//! [`Value`] ([`to_value`]) that [`crate::write`] writes as CPython would: the
+//! deserializer's table read backwards, so that what is written deserializes back into the
+//! same type. `bool`, integers (`i128`/`u128` too), floats, `str` and `char` as themselves;
+//! bytes (`serde_bytes`) as `bytes`; `None` and `()` and unit structs as `None`; sequences
+//! as lists, tuples and tuple structs as tuples, maps as dicts (a key must be hashable in
+//! Python: a list key is an error), structs as dicts with str keys; enums as serde-pickle
+//! writes them: a unit variant `'V'`, any other `{'V': data}`.
+//!
 //! # Errors
 //!
 //! Errors are [`crate::Error`]s: the loader's own (with their kind and byte offset), or
@@ -121,6 +132,48 @@ pub fn from_value<'de, T: Deserialize<'de>>(value: &'de Value) -> Result<T> {
     top(T::deserialize(De {
         node: ValueNode::<true>(value),
     }))
+}
+
+/// The [`Value`] `value` serializes to (see "Rust → pickle" above).
+///
+/// # Errors
+/// [`ErrorKind::Unsupported`] for what has no Python value (an unhashable map key), and
+/// the type's own `Serialize` errors.
+pub fn to_value<T: serde::Serialize + ?Sized>(value: &T) -> Result<Value> {
+    value.serialize(ser::ToValue)
+}
+
+/// Pickles `value` at `protocol` (as [`crate::to_vec`] pickles its [`to_value`]).
+///
+/// ```
+/// #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+/// struct Point { x: i32, y: i32 }
+/// let data = unpickle::serde::to_vec(&Point { x: 1, y: 2 }, unpickle::Protocol::V2).unwrap();
+/// // pickle.dumps({'x': 1, 'y': 2}, protocol=2)
+/// assert_eq!(data, b"\x80\x02}q\x00(X\x01\x00\x00\x00xq\x01K\x01X\x01\x00\x00\x00yq\x02K\x02u.");
+/// let back: Point = unpickle::serde::from_slice(&data).unwrap();
+/// assert_eq!(back, Point { x: 1, y: 2 });
+/// ```
+///
+/// # Errors
+/// As [`to_value`] and [`crate::to_vec`].
+pub fn to_vec<T: serde::Serialize + ?Sized>(
+    value: &T,
+    protocol: crate::write::Protocol,
+) -> Result<Vec<u8>> {
+    crate::write::to_vec(&to_value(value)?, protocol)
+}
+
+/// Pickles `value` at `protocol` into `w` (see [`to_vec`]).
+///
+/// # Errors
+/// As [`to_vec`], plus I/O errors.
+pub fn to_writer<W: io::Write, T: serde::Serialize + ?Sized>(
+    w: W,
+    value: &T,
+    protocol: crate::write::Protocol,
+) -> Result<()> {
+    crate::write::to_writer(w, &to_value(value)?, protocol)
 }
 
 /// Reads a value that lives shorter than `'de` (its strings are not lent).

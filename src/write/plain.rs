@@ -35,6 +35,23 @@ impl<'v> Seq<'v> {
         }
     }
 
+    /// Element `i`: a value, or a pair's key and value.
+    #[inline]
+    fn get(&self, i: usize) -> (Option<&'v Value>, Option<&'v Value>) {
+        match *self {
+            Seq::Values(v) => (v.get(i), None),
+            Seq::Keys(k) => (k.get(i).map(Key::value), None),
+            Seq::Pairs(p) => match p.get(i) {
+                Some((k, x)) => (Some(k.value()), Some(x)),
+                None => (None, None),
+            },
+            Seq::ValuePairs(p) => match p.get(i) {
+                Some((k, x)) => (Some(k), Some(x)),
+                None => (None, None),
+            },
+        }
+    }
+
     /// Pushes the saves of element `i` (a pair: key first), in reverse for the stack.
     #[inline]
     fn push(&self, i: usize, stack: &mut Vec<Task<'v>>) {
@@ -194,7 +211,24 @@ impl<'v, 'w> Pickler<'v, 'w> {
             }
             Task::Op(b) => self.out.byte(b),
             Task::Memo(id) => self.put(id)?,
-            Task::Items { seq, pos, end } => {
+            Task::Items { seq, mut pos, end } => {
+                // Elements written without a task of their own (most of them): the walk
+                // only stacks what holds other values or expands into several saves.
+                while pos < end {
+                    match seq.get(pos) {
+                        (Some(v), None) => {
+                            if !self.save_flat(v)? {
+                                break;
+                            }
+                        }
+                        (Some(k), Some(v)) if self.flat(k) && self.flat(v) => {
+                            self.save_flat(k)?;
+                            self.save_flat(v)?;
+                        }
+                        _ => break,
+                    }
+                    pos += 1;
+                }
                 if pos < end {
                     if pos + 1 < end {
                         self.stack.push(Task::Items {
@@ -368,6 +402,46 @@ impl<'v, 'w> Pickler<'v, 'w> {
             }
         }
         Ok(())
+    }
+
+    /// Whether saving `v` writes it completely, pushing no task (so it can be written in
+    /// place, in order, by the loop over a container's elements).
+    #[inline]
+    fn flat(&self, v: &Value) -> bool {
+        match v {
+            Value::None
+            | Value::Bool(_)
+            | Value::Int(_)
+            | Value::BigInt(_)
+            | Value::Float(_)
+            | Value::Str(_)
+            | Value::SurrogateStr(_) => true,
+            Value::Bytes(_) => self.proto >= 3,
+            Value::ByteArray(_) => self.proto >= 5,
+            _ => false,
+        }
+    }
+
+    /// Saves `v` in place if it is [`flat`](Self::flat) (the common scalars first, without
+    /// the general dispatch); says whether it did.
+    #[inline]
+    fn save_flat(&mut self, v: &'v Value) -> Result<bool> {
+        match v {
+            Value::Int(i) => {
+                self.out.boundary()?;
+                self.int(*i)?;
+            }
+            Value::Float(f) => {
+                self.out.boundary()?;
+                self.float(*f);
+            }
+            _ if self.flat(v) => {
+                self.out.boundary()?;
+                self.save(v)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
 
     /// Pushes the tasks that save `items` as a tuple (reduce arguments).
@@ -846,6 +920,15 @@ impl<'v, 'w> Pickler<'v, 'w> {
         } else {
             (&*module, &*name)
         };
+        // GLOBAL is two text lines: ASCII below protocol 3 (UTF-8 from 3), as CPython
+        // writes them; a newline cannot be written at all.
+        let fits = |t: &str| !t.contains('\n') && (self.proto >= 3 || t.is_ascii());
+        if !fits(m) || !fits(n) {
+            return Err(Error::unsupported(format!(
+                "the global {module}.{name} cannot be written with GLOBAL at protocol {}",
+                self.proto
+            )));
+        }
         self.global_text(m, n);
         let idx = self.memo.put_named(Named::Global(&module, &name))?;
         self.put_index(idx)

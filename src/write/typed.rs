@@ -9,7 +9,7 @@ use num_bigint::BigInt;
 use super::memo::Ident;
 use super::op;
 use super::plain::{Pickler, Seq, Task};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::value::stdlib_types::{SafeUuid, TimeZone, TzInfo};
 use crate::value::{CallKind, Mutation, Object, Value};
 
@@ -133,7 +133,7 @@ impl<'v, 'w> Pickler<'v, 'w> {
             }
             Value::Global(g) => {
                 if !self.opts.inert {
-                    return Err(refused_inert(&g.dotted()));
+                    return Err(refused_inert(&g.module, &g.name));
                 }
                 self.stack.push(Task::Global(
                     Cow::Borrowed(g.module.as_str()),
@@ -232,11 +232,12 @@ impl<'v, 'w> Pickler<'v, 'w> {
     /// [`super::Options::inert`]).
     fn push_object(&mut self, o: &'v Object) -> Result<()> {
         if !self.opts.inert {
-            let name = match &o.callable {
-                Value::Global(g) => g.dotted(),
-                other => other.type_name().to_string(),
-            };
-            return Err(refused_inert(&name));
+            return Err(match &o.callable {
+                Value::Global(g) => refused_inert(&g.module, &g.name),
+                _ => Error::unsupported(
+                    "the value holds an inert object: writing it needs Options::inert(true)",
+                ),
+            });
         }
         for m in o.mutations.iter().rev() {
             match m {
@@ -254,10 +255,18 @@ impl<'v, 'w> Pickler<'v, 'w> {
                     self.stack.push(Task::Save(k));
                 }
                 Mutation::Extend(xs) => {
-                    for x in xs.iter().rev() {
-                        self.stack.push(Task::Op(op::APPEND));
-                        self.stack.push(Task::Save(x));
+                    if self.proto == 0 {
+                        return Err(Error::unsupported(
+                            "an inert object with APPENDS at protocol 0",
+                        ));
                     }
+                    self.stack.push(Task::Op(op::APPENDS));
+                    self.stack.push(Task::Items {
+                        seq: Seq::Values(xs),
+                        pos: 0,
+                        end: xs.len(),
+                    });
+                    self.stack.push(Task::Op(op::MARK));
                 }
                 Mutation::Add(xs) => {
                     if self.proto < 4 {
@@ -371,9 +380,11 @@ pub(super) fn python2_name<'a>(module: &'a str, name: &'a str) -> (&'a str, &'a 
     (m, name)
 }
 
-/// The error for an inert node written without [`super::Options::inert`].
-fn refused_inert(dotted: &str) -> Error {
-    Error::unsupported(format!(
-        "the value holds the inert global {dotted}: writing it needs Options::inert(true)"
-    ))
+/// The error for an inert global written without [`super::Options::inert`]: the writer
+/// refuses to name it, as a policy refuses a global ([`ErrorKind::Refused`]).
+fn refused_inert(module: &str, name: &str) -> Error {
+    Error::new(ErrorKind::Refused {
+        module: module.to_string(),
+        name: name.to_string(),
+    })
 }
