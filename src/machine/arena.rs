@@ -1137,3 +1137,21 @@ fn to_set(items: Vec<Item>, mut f: impl FnMut(Item) -> Result<Value>) -> Result<
     }
     Ok(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Marks;
+
+    /// A mark stamped 2^32 checks ago must not look current when the epoch wraps.
+    #[test]
+    fn a_wrapped_epoch_leaves_no_old_mark_current() {
+        let mut m = Marks {
+            epoch: u32::MAX - 1,
+            of: vec![(1, 2, 7), (u32::MAX - 1, 2, 7)],
+        };
+        assert_eq!(m.next_epoch(), u32::MAX);
+        let e = m.next_epoch();
+        assert_eq!(e, 1);
+        assert!(m.of.iter().all(|x| x.0 != e), "{:?}", m.of);
+    }
+}
