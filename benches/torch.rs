@@ -14,7 +14,11 @@
 //! - `copy_all_tensors` against `memcpy`: every tensor's bytes written contiguously into
 //!   one preallocated buffer, against one `copy_from_slice` of the same number of bytes;
 //! - `data_pkl`: the pickle part alone (`Loader::load_data_pkl`); divide by 1,000 for the
-//!   cost per tensor.
+//!   cost per tensor. The generated pickle names both globals of every tensor and
+//!   memoizes nothing;
+//! - `data_pkl_real300`: the same for the `data.pkl` torch itself wrote for 300 tensors
+//!   (`tests/data/torch/real/`), which memoizes every object and names each global once:
+//!   divide by 300.
 //!
 //! Under `cargo test --benches` (no `--bench` argument) it only checks a tiny checkpoint.
 
@@ -65,6 +69,11 @@ fn main() {
         ckpt.tensors().len()
     );
     let pkl = data_pkl(n, false);
+    let real = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/torch/real/torch_300_tensors.data.pkl"
+    ))
+    .expect("read the real data.pkl");
 
     let mut c = Criterion::default()
         .sample_size(10)
@@ -81,6 +90,9 @@ fn main() {
     });
     g.bench_function("data_pkl", |b| {
         b.iter(|| loader.load_data_pkl(black_box(&pkl)).unwrap())
+    });
+    g.bench_function("data_pkl_real300", |b| {
+        b.iter(|| loader.load_data_pkl(black_box(&real)).unwrap())
     });
     g.throughput(Throughput::Bytes(total as u64));
     g.bench_function("read_file_zip", |b| {

@@ -204,12 +204,37 @@ pub(crate) fn reusable<T>(v: &mut Vec<T>) -> Vec<T> {
     }
 }
 
+/// Per-slot marks of the expansion check, kept between checks so that one costs what it
+/// visits, not the arena's size: a mark counts only when its epoch is the current check's.
+/// (Fresh zeroed vectors of the arena's size on every check made a pickle that memoizes
+/// everything, as torch's do, quadratic: each constructor call checked its arguments.)
+#[derive(Default)]
+struct Marks {
+    epoch: u32,
+    /// (epoch, state, expanded size) by slot.
+    of: Vec<(u32, u8, u64)>,
+}
+
+impl Marks {
+    /// Starts a check: every mark of an earlier check becomes stale.
+    fn next_epoch(&mut self) -> u32 {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.of.iter_mut().for_each(|m| m.0 = 0);
+            self.epoch = 1;
+        }
+        self.epoch
+    }
+}
+
 /// The arena plus the result budget.
 pub(crate) struct Arena {
     slots: Vec<Slot>,
     /// Whether some container is referenced more than once: only then can the tree be
     /// exponentially larger than the graph, and the expansion is checked before building.
     shared_containers: bool,
+    /// The expansion check's marks, kept between checks (see [`Marks`]).
+    marks: Marks,
     /// Emptied pair vectors of converted dicts, reused by the next dicts: freeing them
     /// while loading makes the allocator consolidate its free lists again and again.
     spare_pairs: Vec<Vec<(Item, Item)>>,
@@ -263,6 +288,7 @@ impl Arena {
         Arena {
             slots: spare.slots,
             shared_containers: false,
+            marks: Marks::default(),
             spare_pairs: spare.pairs,
             free: spare.free,
             used: 0,
@@ -759,13 +785,27 @@ impl Arena {
     /// budget: one pass over the graph adds up each node's expanded size (shared nodes
     /// counted once per reference), so a memo bomb fails in time linear in its input
     /// instead of after copying up to the budget. Cycles are found here too.
-    fn check_expansion(&self, root: u32) -> Result<()> {
+    fn check_expansion(&mut self, root: u32) -> Result<()> {
+        let mut marks = std::mem::take(&mut self.marks);
+        let result = self.check_expansion_with(root, &mut marks);
+        self.marks = marks;
+        result
+    }
+
+    fn check_expansion_with(&self, root: u32, marks: &mut Marks) -> Result<()> {
         const NEW: u8 = 0;
         const OPEN: u8 = 1;
         const DONE: u8 = 2;
-        let n = self.slots.len();
-        let mut state = vec![NEW; n];
-        let mut size = vec![0u64; n];
+        let epoch = marks.next_epoch();
+        if marks.of.len() < self.slots.len() {
+            marks.of.resize(self.slots.len(), (0, NEW, 0));
+        }
+        let state = |marks: &Marks, i: usize| {
+            marks
+                .of
+                .get(i)
+                .map(|&(e, s, _)| if e == epoch { s } else { NEW })
+        };
         let mut stack: Vec<(u32, bool)> = vec![(root, false)];
         while let Some((id, expanded)) = stack.pop() {
             let i = id as usize;
@@ -781,30 +821,37 @@ impl Arena {
                 slot.node.for_each_item(|it| {
                     let add = match it {
                         Item::V(v) => leaf_size(v),
-                        Item::R(c) => size.get(*c as usize).copied().unwrap_or(0),
+                        Item::R(c) => marks
+                            .of
+                            .get(*c as usize)
+                            .filter(|m| m.0 == epoch)
+                            .map_or(0, |m| m.2),
                     };
                     total = total.saturating_add(add);
                 });
                 if total > self.max_bytes {
                     return Err(Error::limit(Limit::ResultBytes, self.max_bytes));
                 }
-                size[i] = total;
-                state[i] = DONE;
+                if let Some(m) = marks.of.get_mut(i) {
+                    *m = (epoch, DONE, total);
+                }
                 continue;
             }
-            match state.get(i) {
-                Some(&DONE) => continue,
-                Some(&OPEN) => return Err(Error::new(ErrorKind::Cycle)),
+            match state(marks, i) {
+                Some(DONE) => continue,
+                Some(OPEN) => return Err(Error::new(ErrorKind::Cycle)),
                 _ => {}
             }
-            state[i] = OPEN;
+            if let Some(m) = marks.of.get_mut(i) {
+                *m = (epoch, OPEN, 0);
+            }
             stack.push((id, true));
             let mut cycle = false;
             slot.node.for_each_item(|it| {
                 if let Item::R(c) = it {
-                    match state.get(*c as usize) {
-                        Some(&NEW) => stack.push((*c, false)),
-                        Some(&OPEN) => cycle = true,
+                    match state(marks, *c as usize) {
+                        Some(NEW) => stack.push((*c, false)),
+                        Some(OPEN) => cycle = true,
                         _ => {}
                     }
                 }
@@ -1229,6 +1276,8 @@ enum KeyView<'a> {
 
 #[cfg(test)]
 mod tests {
+    use super::Marks;
+
     /// Tuples holding NaN objects as dict and set keys: CPython compares tuple items by
     /// identity first, so two tuples holding the same memoized NaN are one key, two
     /// different NaN objects two keys. The expected reprs are CPython 3.11's
@@ -1265,5 +1314,18 @@ mod tests {
             let v = crate::from_slice(&bytes).expect("loads");
             assert_eq!(v.to_string(), want, "{bytes:02x?}");
         }
+    }
+
+    /// A mark stamped 2^32 checks ago must not look current when the epoch wraps.
+    #[test]
+    fn a_wrapped_epoch_leaves_no_old_mark_current() {
+        let mut m = Marks {
+            epoch: u32::MAX - 1,
+            of: vec![(1, 2, 7), (u32::MAX - 1, 2, 7)],
+        };
+        assert_eq!(m.next_epoch(), u32::MAX);
+        let e = m.next_epoch();
+        assert_eq!(e, 1);
+        assert!(m.of.iter().all(|x| x.0 != e), "{:?}", m.of);
     }
 }
