@@ -158,7 +158,7 @@ fn minimised_fuzz_corpus() {
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(targets.len(), 9, "{targets:?}");
+    assert_eq!(targets.len(), 10, "{targets:?}");
     replay(dir, None, 8000);
 }
 
