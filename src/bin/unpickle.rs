@@ -106,7 +106,10 @@ const LIMIT_OPTIONS: [(&str, Limit); 7] = [
     ("--max-frame", Limit::Frame),
 ];
 
-const LOAD_OPTIONS: &[&str] = &[
+/// The options that take a value: `--protocol` (sanitize only), then the loading options,
+/// the limits last (convert takes only those).
+const VALUED_OPTIONS: &[&str] = &[
+    "--protocol",
     "--policy",
     "--encoding",
     "--max-depth",
@@ -117,6 +120,9 @@ const LOAD_OPTIONS: &[&str] = &[
     "--max-digits",
     "--max-frame",
 ];
+const SANITIZE_OPTIONS: &[&str] = VALUED_OPTIONS;
+const LOAD_OPTIONS: &[&str] = VALUED_OPTIONS.split_at(1).1;
+const LIMIT_FLAGS: &[&str] = VALUED_OPTIONS.split_at(3).1;
 
 const SHOW: Command = Command {
     name: "show",
@@ -159,7 +165,7 @@ const CONVERT: Command = Command {
         contiguous and little-endian, only identical views are aliases ({dropped: kept} in\n\
         __metadata__), every other value is kept in __metadata__ as its repr. The output\n\
         appears (by rename) only when complete: a refused checkpoint writes nothing.",
-    valued: LOAD_OPTIONS.split_at(2).1,
+    valued: LIMIT_FLAGS,
     flags: &["--tensors-only"],
     help: &[
         "  --tensors-only    leave the values that are not tensors out of __metadata__",
@@ -186,19 +192,6 @@ const SANITIZE: Command = Command {
         LIMITS_HELP,
     ],
 };
-
-const SANITIZE_OPTIONS: &[&str] = &[
-    "--protocol",
-    "--policy",
-    "--encoding",
-    "--max-depth",
-    "--max-result-bytes",
-    "--max-item-len",
-    "--max-memo",
-    "--max-marks",
-    "--max-digits",
-    "--max-frame",
-];
 
 const COMMANDS: [&Command; 5] = [&SHOW, &SCAN, &DIS, &CONVERT, &SANITIZE];
 

@@ -363,8 +363,7 @@ impl serde::ser::SerializeStructVariant for Pairs {
         name: &'static str,
         v: &T,
     ) -> crate::Result<()> {
-        self.dict.insert(Key::from(name), v.serialize(ToValue)?);
-        Ok(())
+        serde::ser::SerializeStruct::serialize_field(self, name, v)
     }
     fn end(self) -> Res {
         self.done()
