@@ -141,6 +141,37 @@ impl<'v, 'w> Pickler<'v, 'w> {
                 ));
             }
             Value::Object(o) => self.push_object(o)?,
+            // `range.__reduce__` and `slice.__reduce__`: the class and its three arguments
+            // (`__builtin__.xrange` below protocol 3, as `python2_name` maps it).
+            Value::Range(r) => self.push_reduce(
+                "builtins",
+                "range",
+                vec![
+                    Task::Big(Cow::Borrowed(&r.start)),
+                    Task::Big(Cow::Borrowed(&r.stop)),
+                    Task::Big(Cow::Borrowed(&r.step)),
+                ],
+                None,
+            ),
+            Value::Slice(sl) => self.push_reduce(
+                "builtins",
+                "slice",
+                vec![
+                    Task::Save(&sl.start),
+                    Task::Save(&sl.stop),
+                    Task::Save(&sl.step),
+                ],
+                None,
+            ),
+            // Their `__reduce__` is their name: pickled as the global itself.
+            Value::Ellipsis => self.stack.push(Task::Global(
+                Cow::Borrowed("builtins"),
+                Cow::Borrowed("Ellipsis"),
+            )),
+            Value::NotImplemented => self.stack.push(Task::Global(
+                Cow::Borrowed("builtins"),
+                Cow::Borrowed("NotImplemented"),
+            )),
             other => {
                 return Err(Error::unsupported(format!(
                     "writing a {} is not supported",

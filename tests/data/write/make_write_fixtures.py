@@ -105,6 +105,10 @@ def stdlib_cases():
         collections.deque(), collections.deque([1]), collections.deque([1, 2]),
         collections.deque(range(2001)), collections.deque([1], maxlen=3),
         collections.Counter("aab"), collections.Counter()]
+    yield "stdlib_builtins", "range (xrange below protocol 3), slice, Ellipsis, NotImplemented", [
+        range(5), range(0, 10, 2), range(-5, 2**70, 3), range(3, -3, -1),
+        slice(None), slice(1, None, "x"), slice(None, [1], None),
+        Ellipsis, NotImplemented, (Ellipsis, NotImplemented, Ellipsis)]
 
 
 def main():
