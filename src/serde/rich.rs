@@ -10,6 +10,7 @@ use serde::de::{self, Deserializer, IntoDeserializer, Visitor};
 
 use super::de::visit_big;
 use crate::error::Error;
+use crate::value::ndarray::f16_to_f64;
 use crate::value::{DecimalKind, DtypeKind, NdArray, TimeDelta, TimeZone, TzInfo, Value};
 
 /// What the caller asked for, which picks among a value's forms.
@@ -319,19 +320,6 @@ fn elements(a: &NdArray) -> Result<Vec<Mini>, Error> {
         out.push(one(b)?);
     }
     Ok(out)
-}
-
-/// An IEEE half-precision float.
-fn f16_to_f64(h: u16) -> f64 {
-    let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
-    let exp = i32::from((h >> 10) & 0x1f);
-    let frac = f64::from(h & 0x3ff);
-    sign * match exp {
-        0 => frac * 2f64.powi(-24),
-        31 if frac == 0.0 => f64::INFINITY,
-        31 => f64::NAN,
-        e => (1.0 + frac / 1024.0) * 2f64.powi(e - 15),
-    }
 }
 
 pub(crate) fn any<'de, V: Visitor<'de>>(x: &Value, v: V) -> Result<V::Value, Error> {

@@ -200,7 +200,8 @@ fn le<const N: usize>(b: &[u8; 16], at: usize) -> [u8; N] {
 
 /// Decodes little-endian element bytes; complex dtypes give two parts.
 fn decode(d: DType, b: &[u8; 16]) -> (Scalar, Scalar) {
-    use super::tensor::{bf16_to_f64, f16_to_f64};
+    use super::tensor::bf16_to_f64;
+    use crate::value::ndarray::f16_to_f64;
     let zero = Scalar::Float(0.0);
     let f = Scalar::Float;
     let i = |x: i128| Scalar::Int(x);

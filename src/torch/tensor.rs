@@ -22,6 +22,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::dtype::DType;
 use crate::error::{Error, ErrorKind, Result};
+use crate::value::ndarray::f16_to_f64;
 
 /// The bytes of a whole checkpoint file, shared by every storage loaded from it.
 #[derive(Clone)]
@@ -605,19 +606,6 @@ impl Tensor {
             }
         };
         self.decode(conv)
-    }
-}
-
-/// IEEE half precision to `f64`, exactly.
-pub(crate) fn f16_to_f64(h: u16) -> f64 {
-    let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
-    let exp = i32::from((h >> 10) & 0x1f);
-    let frac = f64::from(h & 0x3ff);
-    sign * match exp {
-        0 => frac * 2f64.powi(-24),
-        31 if frac == 0.0 => f64::INFINITY,
-        31 => f64::NAN,
-        e => (1.0 + frac / 1024.0) * 2f64.powi(e - 15),
     }
 }
 
