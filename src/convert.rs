@@ -271,7 +271,14 @@ fn children<'a>(v: &'a Value, out: &mut Vec<(Option<String>, &'a Value)>) -> boo
             );
             true
         }
+        // A container reached twice (`Unpickler::shared_references`): its first place
+        // holds it, and names go on through it.
+        Value::Shared(x) => children(&x.value, out),
         // Everything below only matters for finding tensors the names cannot reach.
+        Value::Slice(sl) => {
+            out.extend([&sl.start, &sl.stop, &sl.step].map(|x| (None, x)));
+            false
+        }
         Value::Set(s) | Value::FrozenSet(s) => {
             out.extend(s.iter().map(|k| (None, k.value())));
             false

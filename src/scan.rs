@@ -132,7 +132,7 @@ impl PickleReport {
 /// bytes end; with every global recorded and refused ones kept inert, and every
 /// persistent id recorded (kept inert when no loader is set). Offsets count from the start
 /// of `data`.
-fn scan_slice(unpickler: &Unpickler, data: &[u8]) -> Vec<PickleReport> {
+pub(crate) fn scan_slice(unpickler: &Unpickler, data: &[u8]) -> Vec<PickleReport> {
     let mut reports = Vec::new();
     let mut start = 0usize;
     while start < data.len() {

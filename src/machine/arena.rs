@@ -913,14 +913,19 @@ impl Arena {
             },
             Item::V(_) => false,
         };
-        let state = std::collections::hash_map::RandomState::new();
-        // Positions (in the output) of the kept sensitive keys, by identity hash.
-        let mut kept: HashMap<u64, Vec<usize>> = HashMap::new();
+        // Made only for a dict or set that holds such a key: this runs at every seal.
+        let tables = || {
+            let state = std::collections::hash_map::RandomState::new();
+            // Positions (in the output) of the kept sensitive keys, by identity hash.
+            let kept: HashMap<u64, Vec<usize>> = HashMap::new();
+            (state, kept)
+        };
         match node {
             Node::Dict(kv) => {
                 if !kv.iter().any(|(k, _)| self_unequal(k)) {
                     return;
                 }
+                let (state, mut kept) = tables();
                 let mut out: Vec<(Item, Item)> = Vec::with_capacity(kv.len());
                 for (k, v) in kv.drain(..) {
                     if self_unequal(&k) {
@@ -944,6 +949,7 @@ impl Arena {
                 if !items.iter().any(self_unequal) {
                     return;
                 }
+                let (state, mut kept) = tables();
                 let mut out: Vec<Item> = Vec::with_capacity(items.len());
                 for k in items.drain(..) {
                     if self_unequal(&k) {

@@ -54,16 +54,10 @@ impl Serialize for Value {
                 }
                 q.end()
             }
-            Value::Dict(d) | Value::OrderedDict(d) | Value::Counter(d) => {
-                let mut m = s.serialize_map(Some(d.len()))?;
-                for (k, v) in d.iter() {
-                    m.serialize_entry(k.value(), v)?;
-                }
-                m.end()
-            }
-            Value::DefaultDict(d) => {
-                let mut m = s.serialize_map(Some(d.dict().len()))?;
-                for (k, v) in d.dict().iter() {
+            Value::Dict(_) | Value::OrderedDict(_) | Value::Counter(_) | Value::DefaultDict(_) => {
+                let d = self.as_dict();
+                let mut m = s.serialize_map(d.map(|d| d.len()))?;
+                for (k, v) in d.into_iter().flat_map(|d| d.iter()) {
                     m.serialize_entry(k.value(), v)?;
                 }
                 m.end()

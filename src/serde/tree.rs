@@ -122,10 +122,10 @@ where
         Value::Tuple(items) | Value::List(items) => seq(ValueItems::Values(items.iter())),
         Value::Set(s) | Value::FrozenSet(s) => seq(ValueItems::Keys(s.iter())),
         Value::Deque(d) => seq(ValueItems::Values(d.items().iter())),
-        Value::Dict(d) | Value::OrderedDict(d) | Value::Counter(d) => {
-            Shape::Map(v.type_name(), Pairs(d.as_slice().iter()))
+        Value::Dict(_) | Value::OrderedDict(_) | Value::Counter(_) | Value::DefaultDict(_) => {
+            let d = v.as_dict().map_or(&[][..], |d| d.as_slice());
+            Shape::Map(v.type_name(), Pairs(d.iter()))
         }
-        Value::DefaultDict(d) => Shape::Map(v.type_name(), Pairs(d.dict().as_slice().iter())),
         Value::NdArray(a) => match a.objects() {
             Some(objects) => seq(ValueItems::Values(objects.iter())),
             None => Shape::Rich(v),

@@ -66,7 +66,7 @@ impl Loader {
         match super::detect(data) {
             Some(Format::Zip) => self.scan_zip(&unpickler, data),
             Some(Format::Legacy) => {
-                let reports = crate::scan::scan(data, &unpickler);
+                let reports = crate::scan::scan_slice(&unpickler, data);
                 let pickles = reports
                     .into_iter()
                     .zip(LEGACY_ROLES)
@@ -132,7 +132,7 @@ impl Loader {
                         e.name
                     ));
                 }
-                for mut report in crate::scan::scan(bytes, unpickler) {
+                for mut report in crate::scan::scan_slice(unpickler, bytes) {
                     report.shift(e.data.start as u64);
                     pickles.push(MemberReport {
                         name: e.name.clone(),
