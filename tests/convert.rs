@@ -719,10 +719,15 @@ fn a_failed_write_leaves_neither_output_nor_temporary_file() {
     assert!(matches!(e.kind(), ErrorKind::Io(_)), "{e:?}");
     assert_eq!(listing(&d), ["out.safetensors"]);
     assert_eq!(listing(&target), ["keep"]);
-    // A conversion error: nothing is created at all.
+    // A conversion error is found by `convert::plan`, which `write_file` runs before it
+    // creates any file: nothing is created.
     let s = storage("0", DType::Complex128, vec![0; 16], ByteOrder::Little);
     let v = dict(vec![("c", view(&s, DType::Complex128, 0, &[1], &[1]))]);
-    assert!(convert::write_value(&v, std::io::sink(), &Options::new()).is_err());
+    let e = convert::plan(&v, &Options::new()).unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::Convert(ConvertError::DType { .. })),
+        "{e:?}"
+    );
     // An existing output is replaced whole on success.
     let out = d.join("model.safetensors");
     std::fs::write(&out, b"old").unwrap();
@@ -747,4 +752,21 @@ fn a_header_past_what_readers_accept_is_an_error_before_it_is_built() {
     // Left out, it is no obstacle.
     let out = convert_value(&v, &Options::new().tensors_only(true)).unwrap();
     assert_eq!(read_back(&out).0.len(), 1);
+}
+
+/// A value loaded with `Unpickler::shared_references`: a container reached twice stands
+/// once as `Value::Shared`; its tensors are found and named through it, as without it.
+#[test]
+fn tensors_inside_a_shared_container_are_written() {
+    let s = f32_storage("0", [1.0, 2.0]);
+    let inner = dict(vec![("w", view(&s, DType::Float32, 0, &[2], &[1]))]);
+    let shared = Value::Shared(Box::new(unpickle::value::Shared {
+        id: 0,
+        value: inner.clone(),
+    }));
+    let plain = convert_value(&dict(vec![("layer", inner)]), &Options::new()).unwrap();
+    let through = convert_value(&dict(vec![("layer", shared)]), &Options::new()).unwrap();
+    let (tensors, _) = read_back(&through);
+    assert_eq!(tensors.keys().collect::<Vec<_>>(), ["layer.w"]);
+    assert_eq!(through, plain);
 }
